@@ -1,0 +1,82 @@
+// internal.h: what every source file of the shim shares: the handle type, the
+// live-handle counter, dtype codes and the guards that keep C++ exceptions on
+// this side of the ABI.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <atomic>
+#include <string>
+
+#include "torchffi.h"
+
+namespace torchffi {
+
+// Counts handles alive across all threads; tests use it to prove loops leak nothing.
+extern std::atomic<int64_t> live_handles;
+
+// Stores the failure message for this thread; tf_last_error() copies it out.
+void set_last_error(const char* message);
+
+inline at::Tensor& deref(tf_tensor t) {
+  TORCH_CHECK(t != nullptr, "null tensor handle");
+  return *reinterpret_cast<at::Tensor*>(t);
+}
+
+inline tf_tensor wrap(at::Tensor&& value) {
+  auto* owned = new at::Tensor(std::move(value));
+  live_handles.fetch_add(1, std::memory_order_relaxed);
+  return reinterpret_cast<tf_tensor>(owned);
+}
+
+at::ScalarType to_scalar_type(int32_t code);
+int32_t to_code(at::ScalarType type);
+
+inline at::IntArrayRef int_list(const int64_t* values, int32_t length) {
+  TORCH_CHECK(length >= 0, "negative list length ", length);
+  TORCH_CHECK(length == 0 || values != nullptr, "null list pointer");
+  return at::IntArrayRef(values, static_cast<size_t>(length));
+}
+
+// A number from JavaScript acts like a Python scalar: integral values stay
+// integers so `int_tensor + 2` keeps its dtype, others promote to floating point.
+inline at::Scalar js_scalar(double value) {
+  if (value == static_cast<double>(static_cast<int64_t>(value)) && value > -9.2e18 && value < 9.2e18) {
+    return at::Scalar(static_cast<int64_t>(value));
+  }
+  return at::Scalar(value);
+}
+
+// Runs body and turns any exception into a stored message plus a NULL result.
+template <typename Body>
+tf_tensor guard_tensor(Body&& body) noexcept {
+  try {
+    return wrap(body());
+  } catch (const c10::Error& e) {
+    set_last_error(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    set_last_error(e.what());
+  } catch (...) {
+    set_last_error("unknown C++ exception");
+  }
+  return nullptr;
+}
+
+// Runs body and turns any exception into a stored message plus status 1.
+template <typename Body>
+int32_t guard_status(Body&& body) noexcept {
+  try {
+    body();
+    return 0;
+  } catch (const c10::Error& e) {
+    set_last_error(e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    set_last_error(e.what());
+  } catch (...) {
+    set_last_error("unknown C++ exception");
+  }
+  return 1;
+}
+
+}  // namespace torchffi

@@ -1,0 +1,186 @@
+// tensor.cpp: creation, copying data in and out, metadata and freeing.
+#include <cstring>
+
+#include "internal.h"
+
+namespace torchffi {
+
+std::atomic<int64_t> live_handles{0};
+
+namespace {
+thread_local std::string last_error;
+}
+
+void set_last_error(const char* message) {
+  // Assigning may itself throw bad_alloc; losing the message beats aborting.
+  try {
+    last_error = message;
+  } catch (...) {
+  }
+}
+
+at::ScalarType to_scalar_type(int32_t code) {
+  switch (code) {
+    case 0: return at::kFloat;
+    case 1: return at::kDouble;
+    case 2: return at::kLong;
+    case 3: return at::kInt;
+    case 4: return at::kByte;
+    case 5: return at::kBool;
+  }
+  TORCH_CHECK(false, "unknown dtype code ", code);
+}
+
+int32_t to_code(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat: return 0;
+    case at::kDouble: return 1;
+    case at::kLong: return 2;
+    case at::kInt: return 3;
+    case at::kByte: return 4;
+    case at::kBool: return 5;
+    default: TORCH_CHECK(false, "dtype ", type, " is not supported by torchffi");
+  }
+}
+
+namespace {
+
+void check_shape(at::IntArrayRef shape) {
+  for (int64_t size : shape) {
+    TORCH_CHECK(size >= 0, "negative dimension ", size, " in shape ", shape);
+  }
+}
+
+at::TensorOptions options(int32_t dtype) { return at::TensorOptions().dtype(to_scalar_type(dtype)); }
+
+}  // namespace
+}  // namespace torchffi
+
+using namespace torchffi;
+
+extern "C" {
+
+int32_t tf_last_error(char* buf, int32_t cap) {
+  const auto length = static_cast<int32_t>(last_error.size());
+  if (buf != nullptr && cap > 0) {
+    const int32_t n = length < cap - 1 ? length : cap - 1;
+    std::memcpy(buf, last_error.data(), static_cast<size_t>(n));
+    buf[n] = '\0';
+  }
+  return length;
+}
+
+int64_t tf_live_tensors(void) { return live_handles.load(std::memory_order_relaxed); }
+
+void tf_free(tf_tensor t) {
+  if (t == nullptr) return;
+  delete reinterpret_cast<at::Tensor*>(t);
+  live_handles.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void tf_free_many(const tf_tensor* ts, int32_t n) {
+  if (ts == nullptr) return;
+  for (int32_t i = 0; i < n; ++i) tf_free(ts[i]);
+}
+
+tf_tensor tf_from_data(const void* data, int64_t nbytes, const int64_t* shape, int32_t ndim, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    auto result = at::empty(sizes, options(dtype));
+    const int64_t expected = result.numel() * static_cast<int64_t>(result.element_size());
+    TORCH_CHECK(nbytes == expected, "data holds ", nbytes, " bytes but shape ", sizes, " needs ", expected);
+    if (expected > 0) {
+      TORCH_CHECK(data != nullptr, "null data pointer");
+      std::memcpy(result.data_ptr(), data, static_cast<size_t>(expected));
+    }
+    return result;
+  });
+}
+
+int32_t tf_copy_out(tf_tensor t, int32_t dtype, void* out, int64_t nbytes) {
+  return guard_status([&] {
+    auto source = deref(t).detach().to(to_scalar_type(dtype)).contiguous();
+    const int64_t expected = source.numel() * static_cast<int64_t>(source.element_size());
+    TORCH_CHECK(nbytes == expected, "output buffer holds ", nbytes, " bytes but the tensor needs ", expected);
+    if (expected > 0) {
+      TORCH_CHECK(out != nullptr, "null output pointer");
+      std::memcpy(out, source.data_ptr(), static_cast<size_t>(expected));
+    }
+  });
+}
+
+int32_t tf_meta(tf_tensor t, int64_t* out, int32_t cap) {
+  return guard_status([&] {
+    const auto& tensor = deref(t);
+    const int64_t ndim = tensor.dim();
+    TORCH_CHECK(out != nullptr && cap >= 3 + ndim, "metadata buffer too small for ", ndim, " dims");
+    out[0] = to_code(tensor.scalar_type());
+    out[1] = ndim;
+    out[2] = tensor.requires_grad() ? 1 : 0;
+    for (int64_t i = 0; i < ndim; ++i) out[3 + i] = tensor.size(i);
+  });
+}
+
+int32_t tf_item(tf_tensor t, double* out) {
+  return guard_status([&] {
+    const auto& tensor = deref(t);
+    TORCH_CHECK(tensor.numel() == 1, "a Tensor with ", tensor.numel(),
+                " elements cannot be converted to a number (item() needs exactly one)");
+    *out = tensor.item<double>();
+  });
+}
+
+tf_tensor tf_zeros(const int64_t* shape, int32_t ndim, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    return at::zeros(sizes, options(dtype));
+  });
+}
+
+tf_tensor tf_ones(const int64_t* shape, int32_t ndim, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    return at::ones(sizes, options(dtype));
+  });
+}
+
+tf_tensor tf_full(const int64_t* shape, int32_t ndim, double value, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    return at::full(sizes, js_scalar(value), options(dtype));
+  });
+}
+
+tf_tensor tf_rand(const int64_t* shape, int32_t ndim, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    return at::rand(sizes, options(dtype));
+  });
+}
+
+tf_tensor tf_randn(const int64_t* shape, int32_t ndim, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    return at::randn(sizes, options(dtype));
+  });
+}
+
+tf_tensor tf_arange(double start, double end, double step, int32_t dtype) {
+  return guard_tensor([&] { return at::arange(js_scalar(start), js_scalar(end), js_scalar(step), options(dtype)); });
+}
+
+int32_t tf_manual_seed(int64_t seed) {
+  return guard_status([&] { at::manual_seed(static_cast<uint64_t>(seed)); });
+}
+
+tf_tensor tf_randperm(int64_t n) {
+  return guard_tensor([&] { return at::randperm(n, at::TensorOptions().dtype(at::kLong)); });
+}
+
+}  // extern "C"

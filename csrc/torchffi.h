@@ -1,0 +1,133 @@
+/*
+ * torchffi.h: the C ABI between LibTorch and the TypeScript wrappers.
+ *
+ * Rules every entry point follows (see DESIGN.md):
+ *  - Plain C types only. A tf_tensor is an opaque handle to a heap at::Tensor.
+ *  - No C++ exception crosses this boundary. On failure a function stores the
+ *    message in a thread-local buffer and returns NULL (handles) or a non-zero
+ *    status (everything else); tf_last_error() copies that message out.
+ *  - Every op returns a fresh handle that the caller frees with tf_free.
+ *  - Data is copied in and out; the library never keeps a pointer to caller memory.
+ *
+ * Dtype codes: 0 float32, 1 float64, 2 int64, 3 int32, 4 uint8, 5 bool.
+ * Shapes and int lists are (const int64_t* values, int32_t length).
+ */
+#ifndef TORCHFFI_H
+#define TORCHFFI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tf_tensor_opaque* tf_tensor;
+
+#define TF_EXPORT __attribute__((visibility("default")))
+
+/* ---- errors and bookkeeping (tensor.cpp) ---- */
+
+/* Copies this thread's last error message (NUL-terminated, truncated to cap) into buf; returns its full length. */
+TF_EXPORT int32_t tf_last_error(char* buf, int32_t cap);
+/* Number of tensor handles currently alive, across all threads. */
+TF_EXPORT int64_t tf_live_tensors(void);
+/* Frees a handle; NULL is ignored. Never fails. */
+TF_EXPORT void tf_free(tf_tensor t);
+/* Frees n handles from an array; NULL entries are ignored. Never fails. */
+TF_EXPORT void tf_free_many(const tf_tensor* ts, int32_t n);
+
+/* ---- creation and data movement (tensor.cpp) ---- */
+
+/* New tensor of the given shape and dtype holding a copy of nbytes of data (nbytes must match). */
+TF_EXPORT tf_tensor tf_from_data(const void* data, int64_t nbytes, const int64_t* shape, int32_t ndim, int32_t dtype);
+/* Copies t's elements, converted to dtype, in row-major order into out (nbytes must match). */
+TF_EXPORT int32_t tf_copy_out(tf_tensor t, int32_t dtype, void* out, int64_t nbytes);
+/* Writes [dtype, ndim, requires_grad, dims...] into out (cap entries); fails if they do not fit. */
+TF_EXPORT int32_t tf_meta(tf_tensor t, int64_t* out, int32_t cap);
+/* Writes the single element of t, as a double, into out[0]; fails unless numel is 1. */
+TF_EXPORT int32_t tf_item(tf_tensor t, double* out);
+TF_EXPORT tf_tensor tf_zeros(const int64_t* shape, int32_t ndim, int32_t dtype);
+TF_EXPORT tf_tensor tf_ones(const int64_t* shape, int32_t ndim, int32_t dtype);
+TF_EXPORT tf_tensor tf_full(const int64_t* shape, int32_t ndim, double value, int32_t dtype);
+/* Uniform [0, 1) from LibTorch's global generator. */
+TF_EXPORT tf_tensor tf_rand(const int64_t* shape, int32_t ndim, int32_t dtype);
+/* Standard normal from LibTorch's global generator. */
+TF_EXPORT tf_tensor tf_randn(const int64_t* shape, int32_t ndim, int32_t dtype);
+/* [start, end) in steps of step. */
+TF_EXPORT tf_tensor tf_arange(double start, double end, double step, int32_t dtype);
+/* Seeds LibTorch's global generator, like torch.manual_seed. */
+TF_EXPORT int32_t tf_manual_seed(int64_t seed);
+/* Random permutation of 0..n-1 (int64) from the global generator, like torch.randperm. */
+TF_EXPORT tf_tensor tf_randperm(int64_t n);
+
+/* ---- shape and indexing (ops.cpp) ---- */
+
+TF_EXPORT tf_tensor tf_view(tf_tensor t, const int64_t* shape, int32_t ndim);
+TF_EXPORT tf_tensor tf_reshape(tf_tensor t, const int64_t* shape, int32_t ndim);
+/* Flattens dims start..end (inclusive, negatives count from the end). */
+TF_EXPORT tf_tensor tf_flatten(tf_tensor t, int64_t start, int64_t end);
+TF_EXPORT tf_tensor tf_unsqueeze(tf_tensor t, int64_t dim);
+/* Removes every size-1 dim when all_dims is non-zero, otherwise only dim (if it has size 1). */
+TF_EXPORT tf_tensor tf_squeeze(tf_tensor t, int64_t dim, int32_t all_dims);
+TF_EXPORT tf_tensor tf_transpose(tf_tensor t, int64_t dim0, int64_t dim1);
+/* 2-D transpose; tensors with fewer than 2 dims come back as they are (like torch.t). */
+TF_EXPORT tf_tensor tf_t(tf_tensor t);
+TF_EXPORT tf_tensor tf_permute(tf_tensor t, const int64_t* dims, int32_t ndims);
+TF_EXPORT tf_tensor tf_narrow(tf_tensor t, int64_t dim, int64_t start, int64_t length);
+/* t.select(dim, index): drops dim, negative index counts from the end. */
+TF_EXPORT tf_tensor tf_select(tf_tensor t, int64_t dim, int64_t index);
+TF_EXPORT tf_tensor tf_index_select(tf_tensor t, int64_t dim, tf_tensor index);
+TF_EXPORT tf_tensor tf_cat(const tf_tensor* ts, int32_t n, int64_t dim);
+TF_EXPORT tf_tensor tf_stack(const tf_tensor* ts, int32_t n, int64_t dim);
+TF_EXPORT tf_tensor tf_contiguous(tf_tensor t);
+
+/* ---- elementwise math (ops.cpp) ---- */
+
+/* Binary ops with broadcasting and PyTorch's type promotion. */
+TF_EXPORT tf_tensor tf_add(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_sub(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_mul(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_div(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_pow(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_eq(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_gt(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_lt(tf_tensor a, tf_tensor b);
+/* Binary ops with a number; an integral value acts like a Python int (keeps integer dtypes). */
+TF_EXPORT tf_tensor tf_add_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_sub_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_mul_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_div_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_pow_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_eq_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_gt_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_lt_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_neg(tf_tensor t);
+TF_EXPORT tf_tensor tf_exp(tf_tensor t);
+TF_EXPORT tf_tensor tf_log(tf_tensor t);
+TF_EXPORT tf_tensor tf_sqrt(tf_tensor t);
+TF_EXPORT tf_tensor tf_abs(tf_tensor t);
+TF_EXPORT tf_tensor tf_relu(tf_tensor t);
+TF_EXPORT tf_tensor tf_sigmoid(tf_tensor t);
+TF_EXPORT tf_tensor tf_tanh(tf_tensor t);
+TF_EXPORT tf_tensor tf_softmax(tf_tensor t, int64_t dim);
+TF_EXPORT tf_tensor tf_log_softmax(tf_tensor t, int64_t dim);
+TF_EXPORT tf_tensor tf_matmul(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_to_dtype(tf_tensor t, int32_t dtype);
+TF_EXPORT tf_tensor tf_clone(tf_tensor t);
+TF_EXPORT tf_tensor tf_detach(tf_tensor t);
+
+/* ---- reductions (ops.cpp); ndims == 0 reduces over every element ---- */
+
+TF_EXPORT tf_tensor tf_sum(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t keepdim);
+TF_EXPORT tf_tensor tf_mean(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t keepdim);
+/* Maximum / minimum values; over everything when has_dim is 0, else along dim. */
+TF_EXPORT tf_tensor tf_max(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+TF_EXPORT tf_tensor tf_min(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+/* Index of the maximum (int64); of the flattened tensor when has_dim is 0. */
+TF_EXPORT tf_tensor tf_argmax(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,40 @@
+/**
+ * Moving int64 values between JavaScript numbers and C buffers without BigInt:
+ * each int64 is two 32-bit words (little-endian), exact for |v| < 2^53.
+ *
+ * @module
+ */
+import { TorchError } from "../errors.ts";
+
+const TWO_32 = 4294967296;
+
+/** Writes `value` as the `index`-th int64 of `words`. */
+export function writeInt64(words: Int32Array, index: number, value: number): void {
+  words[2 * index] = value >>> 0;
+  words[2 * index + 1] = Math.floor(value / TWO_32);
+}
+
+/** Reads the `index`-th int64 of `words` as a number. */
+export function readInt64(words: Int32Array, index: number): number {
+  return words[2 * index + 1] * TWO_32 + (words[2 * index] >>> 0);
+}
+
+// Reused for every int-list argument so the hot path allocates nothing; a
+// call consumes its lists before the next call can overwrite them.
+const MAX_LIST = 64;
+const listSlots = [new Int32Array(2 * MAX_LIST), new Int32Array(2 * MAX_LIST)];
+
+/**
+ * Packs a list of integers (a shape, dims) into reusable slot `slot` as int64s
+ * and returns the buffer to pass to C alongside `values.length`.
+ */
+export function int64List(op: string, values: readonly number[], slot = 0): Int32Array {
+  if (values.length > MAX_LIST) throw new TorchError(op, `at most ${MAX_LIST} dims are supported, got ${values.length}`);
+  const words = listSlots[slot];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isSafeInteger(v)) throw new TorchError(op, `expected integers, got ${String(v)} in [${values.join(", ")}]`);
+    writeInt64(words, i, v);
+  }
+  return words;
+}

@@ -1,0 +1,188 @@
+/**
+ * Who frees native memory: scopes (`tidy`), explicit `dispose()`, and a
+ * finalizer backstop for what escapes both. The garbage collector cannot see
+ * native memory, so a loop that relies on it alone grows without bound.
+ *
+ * @module
+ */
+import { TorchError } from "./errors.ts";
+import { native, nativeLibrary } from "./ffi/library.ts";
+import type { Handle } from "./ffi/symbols.ts";
+
+// Open tidy() scopes, innermost last; each lists what was created inside it.
+const scopes: NativeResource[][] = [];
+
+// The backstop for resources that live outside every scope. Module-level, so
+// it lives as long as the library does.
+const finalizers = new FinalizationRegistry<NonNullable<Handle>>((handle) => native.tf_free(handle));
+
+/**
+ * Something that owns one native handle: the base of `Tensor`. Created inside
+ * `tidy()` it belongs to that scope; created outside, the finalizer backstop
+ * watches it until `dispose()`.
+ */
+export abstract class NativeResource {
+  /** @internal The native handle; null once freed. */
+  _handle: Handle;
+  /** @internal Set by `keep()`: survives every enclosing scope. */
+  _kept = false;
+  /** @internal Whether the finalizer backstop watches this object. */
+  _registered = false;
+
+  protected constructor(handle: NonNullable<Handle>) {
+    this._handle = handle;
+    const depth = scopes.length;
+    if (depth > 0) scopes[depth - 1].push(this);
+    else watch(this);
+  }
+
+  /** Whether `dispose()` (or the end of its scope) has freed this object. */
+  get isDisposed(): boolean {
+    return !this._handle;
+  }
+
+  /**
+   * Frees the native memory now. Later use throws; disposing twice is harmless.
+   *
+   * @example
+   * ```ts
+   * const t = zeros([1000, 1000]);
+   * t.dispose();
+   * ```
+   */
+  dispose(): void {
+    const handle = this._handle;
+    if (!handle) return;
+    this._handle = null;
+    if (this._registered) {
+      finalizers.unregister(this);
+      this._registered = false;
+    }
+    native.tf_free(handle);
+  }
+
+  /** Lets `using t = ...` free the object at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function watch(resource: NativeResource): void {
+  if (resource._registered || !resource._handle) return;
+  resource._registered = true;
+  finalizers.register(resource, resource._handle, resource);
+}
+
+function moveToEnclosingScope(resource: NativeResource): void {
+  const depth = scopes.length;
+  if (depth > 0) scopes[depth - 1].push(resource);
+  else watch(resource);
+}
+
+// Everything a tidy() function returned that must outlive the scope: a
+// resource, or resources inside arrays and plain objects.
+function collectResults(value: unknown, into: Set<NativeResource>, depth: number): void {
+  if (value instanceof NativeResource) {
+    into.add(value);
+  } else if (depth < 8 && value !== null && typeof value === "object") {
+    const items = Array.isArray(value) ? value : Object.values(value);
+    for (const item of items) collectResults(item, into, depth + 1);
+  }
+}
+
+const pendingFrees: Handle[] = [];
+
+function closeScope(scope: NativeResource[], result: unknown): void {
+  let results: Set<NativeResource> | null = null;
+  if (result !== null && typeof result === "object" && !(result instanceof NativeResource)) {
+    results = new Set();
+    collectResults(result, results, 0);
+  }
+  let count = 0;
+  for (let i = 0; i < scope.length; i++) {
+    const resource = scope[i];
+    const handle = resource._handle;
+    if (!handle) continue;
+    if (resource._kept) watch(resource);
+    else if (resource === result || (results !== null && results.has(resource))) moveToEnclosingScope(resource);
+    else {
+      resource._handle = null;
+      pendingFrees[count++] = handle;
+    }
+  }
+  if (count > 0) {
+    nativeLibrary.freeMany(pendingFrees, count);
+    pendingFrees.fill(null, 0, count);
+  }
+}
+
+/**
+ * Runs `fn` and then frees every tensor created inside it, except what it
+ * returns (a tensor, or tensors in an array or object) and what it `keep()`s.
+ * Returned tensors belong to the enclosing scope. `fn` must be synchronous.
+ *
+ * @example
+ * ```ts
+ * import { tensor, tidy } from "../mod.ts";
+ * const x = tensor([1, 2, 3]);
+ * const y = tidy(() => x.mul(2).add(1).relu()); // the intermediates are freed
+ * console.log(y.toArray()); // [3, 5, 7]
+ * ```
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: NativeResource[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    scopes.pop();
+    closeScope(scope, undefined);
+    throw error;
+  }
+  scopes.pop();
+  if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+    closeScope(scope, undefined);
+    throw new TorchError("tidy", "the function returned a Promise; tidy() only works with synchronous functions");
+  }
+  closeScope(scope, result);
+  return result;
+}
+
+/**
+ * Marks a tensor created inside `tidy()` to survive every enclosing scope;
+ * it is then yours to `dispose()`. Returns the same tensor.
+ *
+ * @example
+ * ```ts
+ * import { keep, tensor, tidy } from "../mod.ts";
+ * const x = tensor([1, 2, 3]);
+ * let mean;
+ * tidy(() => {
+ *   mean = keep(x.mean());   // survives the scope
+ *   x.sub(mean).pow(2);      // freed at the end of the scope
+ * });
+ * mean.dispose();
+ * ```
+ */
+export function keep<T extends NativeResource>(resource: T): T {
+  if (!(resource instanceof NativeResource)) throw new TorchError("keep", "expected a Tensor");
+  resource._kept = true;
+  return resource;
+}
+
+/**
+ * How many native tensor handles are alive in this process right now (counted
+ * in C). Compare it before and after a loop to prove the loop frees what it makes.
+ *
+ * @example
+ * ```ts
+ * import { liveTensors, tidy, ones } from "../mod.ts";
+ * const before = liveTensors();
+ * tidy(() => { ones([3]).add(1); });
+ * console.log(liveTensors() === before); // true
+ * ```
+ */
+export function liveTensors(): number {
+  return Number(native.tf_live_tensors());
+}

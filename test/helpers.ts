@@ -1,0 +1,48 @@
+// Shared by the tests: building tensors from PyTorch fixtures and comparing results.
+import { readFileSync } from "node:fs";
+import { expect } from "vitest";
+import { type DType, type Tensor, tensor } from "../mod.ts";
+
+/** A tensor as the fixture scripts encode it: flat data, shape, dtype. */
+export interface EncodedTensor {
+  data: (number | boolean | "nan" | "inf" | "-inf")[];
+  shape: number[];
+  dtype: DType;
+}
+
+/** Reads a JSON fixture written by a script in test/fixtures. */
+export function readFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")) as T;
+}
+
+function decode(v: EncodedTensor["data"][number]): number | boolean {
+  if (v === "nan") return NaN;
+  if (v === "inf") return Infinity;
+  if (v === "-inf") return -Infinity;
+  return v;
+}
+
+/** The tensor a fixture describes. */
+export function fromEncoded(encoded: EncodedTensor): Tensor {
+  return tensor(encoded.data.map(decode) as number[], encoded.shape, encoded.dtype);
+}
+
+/** Asserts dtype, shape and values (floats within rtol/atol, everything else exactly). */
+export function expectTensor(actual: Tensor, expected: EncodedTensor, rtol = 1e-6, atol = 1e-7): void {
+  expect(actual.dtype).toBe(expected.dtype);
+  expect([...actual.shape]).toEqual(expected.shape);
+  const want = expected.data.map(decode);
+  const got = (actual.toArray() as unknown as unknown[]);
+  const flat = actual.shape.length === 0 ? [got] : (got as unknown[]).flat(Infinity);
+  expect(flat.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i], g = flat[i];
+    if (typeof w === "number" && (expected.dtype === "float32" || expected.dtype === "float64")) {
+      if (Number.isNaN(w)) expect(g, `element ${i}`).toBeNaN();
+      else if (!Number.isFinite(w)) expect(g, `element ${i}`).toBe(w);
+      else expect(Math.abs((g as number) - w), `element ${i}: ${g} vs ${w}`).toBeLessThanOrEqual(atol + rtol * Math.abs(w));
+    } else {
+      expect(g, `element ${i}`).toBe(w);
+    }
+  }
+}
