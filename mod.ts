@@ -12,7 +12,7 @@
  */
 export { type DType } from "./lib/dtype.ts";
 export { TorchError } from "./lib/errors.ts";
-export { type NestedArray, Tensor } from "./lib/tensor.ts";
+export { type Conv2dOptions, type NestedArray, Tensor } from "./lib/tensor.ts";
 export {
   arange,
   cat,
@@ -29,3 +29,12 @@ export {
   zeros,
 } from "./lib/creation.ts";
 export { keep, liveTensors, tidy } from "./lib/scope.ts";
+export { noGrad } from "./lib/autograd.ts";
+export { type AdamOptions, Memory } from "./lib/memory.ts";
+export { type Compute } from "./lib/nn/compute.ts";
+export { Linear, type LinearOptions } from "./lib/nn/linear.ts";
+export { Conv2d, type Conv2dLayerOptions } from "./lib/nn/conv2d.ts";
+export { conv2d, dropout, linear, logSoftmax, maxPool2d, relu } from "./lib/nn/functional.ts";
+export { crossEntropy, type Loss, mse } from "./lib/nn/loss.ts";
+export { type OptimizerKind } from "./lib/optim.ts";
+export { accuracy, type BatchProgress, train, type TrainOptions } from "./lib/train.ts";

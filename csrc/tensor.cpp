@@ -179,6 +179,14 @@ int32_t tf_manual_seed(int64_t seed) {
   return guard_status([&] { at::manual_seed(static_cast<uint64_t>(seed)); });
 }
 
+tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, double high, int32_t dtype) {
+  return guard_tensor([&] {
+    auto sizes = int_list(shape, ndim);
+    check_shape(sizes);
+    return at::empty(sizes, options(dtype)).uniform_(low, high);
+  });
+}
+
 tf_tensor tf_randperm(int64_t n) {
   return guard_tensor([&] { return at::randperm(n, at::TensorOptions().dtype(at::kLong)); });
 }

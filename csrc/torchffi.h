@@ -57,6 +57,8 @@ TF_EXPORT tf_tensor tf_randn(const int64_t* shape, int32_t ndim, int32_t dtype);
 TF_EXPORT tf_tensor tf_arange(double start, double end, double step, int32_t dtype);
 /* Seeds LibTorch's global generator, like torch.manual_seed. */
 TF_EXPORT int32_t tf_manual_seed(int64_t seed);
+/* Uniform [low, high) from the global generator, drawn like Tensor.uniform_ (the PyTorch layer initialisers). */
+TF_EXPORT tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, double high, int32_t dtype);
 /* Random permutation of 0..n-1 (int64) from the global generator, like torch.randperm. */
 TF_EXPORT tf_tensor tf_randperm(int64_t n);
 
@@ -125,6 +127,59 @@ TF_EXPORT tf_tensor tf_max(tf_tensor t, int64_t dim, int32_t has_dim, int32_t ke
 TF_EXPORT tf_tensor tf_min(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
 /* Index of the maximum (int64); of the flattened tensor when has_dim is 0. */
 TF_EXPORT tf_tensor tf_argmax(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+
+/* ---- autograd (autograd.cpp) ---- */
+
+/* 1 if t requires grad, 0 if not, -1 on failure. */
+TF_EXPORT int32_t tf_requires_grad(tf_tensor t);
+/* Sets t's requires_grad flag in place (leaf tensors only, as in PyTorch). */
+TF_EXPORT int32_t tf_set_requires_grad(tf_tensor t, int32_t requires_grad);
+/* Backpropagates from t; grad may be NULL for a one-element t. */
+TF_EXPORT int32_t tf_backward(tf_tensor t, tf_tensor grad);
+/* 1 if t has an accumulated gradient, 0 if not, -1 on failure. */
+TF_EXPORT int32_t tf_has_grad(tf_tensor t);
+/* A handle to t's accumulated gradient (fails if there is none). */
+TF_EXPORT tf_tensor tf_grad(tf_tensor t);
+/* Drops t's accumulated gradient (like zero_grad(set_to_none=True)). */
+TF_EXPORT int32_t tf_zero_grad(tf_tensor t);
+/* Turns gradient recording on or off for this thread; returns the previous state (1 or 0). */
+TF_EXPORT int32_t tf_set_grad_enabled(int32_t enabled);
+
+/* ---- neural-network functions (nn.cpp); bias may be NULL ---- */
+
+TF_EXPORT tf_tensor tf_linear(tf_tensor input, tf_tensor weight, tf_tensor bias);
+TF_EXPORT tf_tensor tf_conv2d(tf_tensor input, tf_tensor weight, tf_tensor bias, int64_t stride_h, int64_t stride_w,
+                              int64_t padding_h, int64_t padding_w, int64_t dilation_h, int64_t dilation_w, int64_t groups);
+TF_EXPORT tf_tensor tf_max_pool2d(tf_tensor input, int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                  int64_t padding_h, int64_t padding_w);
+/* Mean cross-entropy of logits [N, C] against int64 class indices [N]. */
+TF_EXPORT tf_tensor tf_cross_entropy(tf_tensor logits, tf_tensor target);
+/* Mean squared error. */
+TF_EXPORT tf_tensor tf_mse_loss(tf_tensor pred, tf_tensor target);
+/* Zeroes elements with probability p and rescales the rest when train is non-zero; identity otherwise. */
+TF_EXPORT tf_tensor tf_dropout(tf_tensor input, double p, int32_t train);
+
+/* ---- the parameter store behind Memory, with fused optimizer steps (store.cpp) ---- */
+
+typedef struct tf_store_opaque* tf_store;
+
+TF_EXPORT tf_store tf_store_new(void);
+/* Frees the store and its references to its tensors. NULL is ignored. */
+TF_EXPORT void tf_store_free(tf_store store);
+/* Adds a reference to t (the same tensor, not a copy); returns its id, or -1 on failure. */
+TF_EXPORT int64_t tf_store_push(tf_store store, tf_tensor t);
+/* A new handle to tensor id (the same tensor: gradients and updates are shared). */
+TF_EXPORT tf_tensor tf_store_get(tf_store store, int64_t id);
+/* Copies src's values into tensor id in place, without recording gradients; shapes and dtypes must match. */
+TF_EXPORT int32_t tf_store_assign(tf_store store, int64_t id, tf_tensor src);
+/* Drops the gradient of every tensor in the store. */
+TF_EXPORT int32_t tf_store_zero_grad(tf_store store);
+/* One step of torch.optim.SGD(lr) over every tensor with a gradient, then drops the gradients. */
+TF_EXPORT int32_t tf_store_sgd(tf_store store, double lr);
+/* One step of torch.optim.SGD(lr, momentum); the momentum buffers live in the store. */
+TF_EXPORT int32_t tf_store_sgd_momentum(tf_store store, double lr, double momentum);
+/* One step of torch.optim.Adam(lr, betas, eps, weight_decay); moments and step counts live in the store. */
+TF_EXPORT int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
 
 #ifdef __cplusplus
 }

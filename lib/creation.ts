@@ -135,6 +135,14 @@ export function tensor(data: TensorData, shape?: readonly number[], dtype?: DTyp
 }
 
 /**
+ * @internal A tensor from raw row-major bytes of `dtype` (e.g. read from a file).
+ */
+export function fromBytes(bytes: Uint8Array, shape: readonly number[], dtype: DType, op: string): Tensor {
+  const code = dtypeCode(op, dtype);
+  return wrap(native.tf_from_data(bytes, bytes.byteLength, int64List(op, shape), shape.length, code), op);
+}
+
+/**
  * A tensor of zeros.
  *
  * @example

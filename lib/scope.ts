@@ -28,6 +28,8 @@ export abstract class NativeResource {
   _kept = false;
   /** @internal Whether the finalizer backstop watches this object. */
   _registered = false;
+  /** @internal Owned by a container (a `Memory`): only the owner frees it. */
+  _owned = false;
 
   protected constructor(handle: NonNullable<Handle>) {
     this._handle = handle;
@@ -43,6 +45,8 @@ export abstract class NativeResource {
 
   /**
    * Frees the native memory now. Later use throws; disposing twice is harmless.
+   * Tensors owned by a `Memory` (from `mem.get`) are freed with the Memory, so
+   * their `dispose()` does nothing.
    *
    * @example
    * ```ts
@@ -51,6 +55,11 @@ export abstract class NativeResource {
    * ```
    */
   dispose(): void {
+    if (!this._owned) this._release();
+  }
+
+  /** @internal Frees the handle now, whoever owns it. */
+  _release(): void {
     const handle = this._handle;
     if (!handle) return;
     this._handle = null;
@@ -147,6 +156,16 @@ export function tidy<T>(fn: () => T): T {
   }
   closeScope(scope, result);
   return result;
+}
+
+/**
+ * @internal Hands `resource` to a long-lived owner (a `Memory`): no scope
+ * frees it and its own `dispose()` does nothing; the owner calls `_release()`.
+ */
+export function adopt<T extends NativeResource>(resource: T): T {
+  resource._kept = true;
+  resource._owned = true;
+  return resource;
 }
 
 /**

@@ -619,6 +619,124 @@ export class Tensor extends NativeResource {
   }
 
   /**
+   * Whether autograd records operations on this tensor. Set it on leaf tensors
+   * (parameters, inputs) before computing with them.
+   *
+   * @example
+   * ```ts
+   * const w = randn([3]);
+   * w.requiresGrad = true;
+   * ```
+   */
+  get requiresGrad(): boolean {
+    const flag = native.tf_requires_grad(this.handleFor("requiresGrad"));
+    if (flag < 0) throw lastError("requiresGrad");
+    return flag === 1;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (native.tf_set_requires_grad(this.handleFor("requiresGrad"), value ? 1 : 0) !== 0) throw lastError("requiresGrad");
+  }
+
+  /**
+   * Computes the gradients of this tensor with respect to every leaf that
+   * requires grad, accumulating them into their `grad`. A tensor with more than
+   * one element needs `gradient`, the gradient of some scalar with respect to it.
+   *
+   * @example
+   * ```ts
+   * const x = tensor([1, 2, 3]);
+   * x.requiresGrad = true;
+   * x.pow(2).sum().backward();
+   * console.log(x.grad?.toArray()); // [2, 4, 6]
+   * ```
+   */
+  backward(gradient?: Tensor): void {
+    const h = this.handleFor("backward");
+    const g = gradient === undefined ? null : operand(gradient, "backward");
+    if (native.tf_backward(h, g) !== 0) throw lastError("backward");
+  }
+
+  /**
+   * The gradient accumulated by `backward()`, or `null` when there is none
+   * (a new handle on each read).
+   *
+   * @example
+   * ```ts
+   * const g = w.grad; // Tensor | null
+   * ```
+   */
+  get grad(): Tensor | null {
+    const h = this.handleFor("grad");
+    const has = native.tf_has_grad(h);
+    if (has < 0) throw lastError("grad");
+    return has === 1 ? wrap(native.tf_grad(h), "grad") : null;
+  }
+
+  /**
+   * Drops the accumulated gradient, so the next `backward()` starts from zero.
+   *
+   * @example
+   * ```ts
+   * w.zeroGrad();
+   * ```
+   */
+  zeroGrad(): void {
+    if (native.tf_zero_grad(this.handleFor("zeroGrad")) !== 0) throw lastError("zeroGrad");
+  }
+
+  /**
+   * 2-D max pooling over `[N, C, H, W]` (or `[C, H, W]`); the stride defaults
+   * to the kernel size, as in the seed's `max_pool2d_default(k)`.
+   *
+   * @example
+   * ```ts
+   * zeros([1, 1, 28, 28]).maxPool2d(2).shape; // [1, 1, 14, 14]
+   * ```
+   */
+  maxPool2d(kernelSize: number | readonly [number, number], stride?: number | readonly [number, number], padding: number | readonly [number, number] = 0): Tensor {
+    const [kh, kw] = pair("maxPool2d", "kernelSize", kernelSize, 1);
+    const [sh, sw] = stride === undefined ? [kh, kw] : pair("maxPool2d", "stride", stride, 1);
+    const [ph, pw] = pair("maxPool2d", "padding", padding, 0);
+    return wrap(native.tf_max_pool2d(this.handleFor("maxPool2d"), kh, kw, sh, sw, ph, pw), "maxPool2d");
+  }
+
+  /**
+   * 2-D convolution of this `[N, C, H, W]` input with `weight` `[out, C/groups, kh, kw]`
+   * and an optional `bias` `[out]`, in one fused LibTorch op.
+   *
+   * @example
+   * ```ts
+   * const edges = image.conv2d(kernel, undefined, { padding: 1 });
+   * ```
+   */
+  conv2d(weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+    const h = this.handleFor("conv2d");
+    const w = operand(weight, "conv2d");
+    const b = bias == null ? null : operand(bias, "conv2d");
+    const [sh, sw] = pair("conv2d", "stride", options.stride ?? 1, 1);
+    const [ph, pw] = pair("conv2d", "padding", options.padding ?? 0, 0);
+    const [dh, dw] = pair("conv2d", "dilation", options.dilation ?? 1, 1);
+    const groups = options.groups ?? 1;
+    if (!Number.isSafeInteger(groups) || groups < 1) throw new TorchError("conv2d", `groups must be a positive integer, got ${String(groups)}`);
+    return wrap(native.tf_conv2d(h, w, b, sh, sw, ph, pw, dh, dw, groups), "conv2d");
+  }
+
+  /**
+   * During training (`train = true`), zeroes each element with probability `p`
+   * and scales the rest by `1 / (1 - p)`; in evaluation it returns the input.
+   *
+   * @example
+   * ```ts
+   * const hidden = x.relu().dropout(0.5, training);
+   * ```
+   */
+  dropout(p = 0.5, train = true): Tensor {
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new TorchError("dropout", `p must be between 0 and 1, got ${String(p)}`);
+    return wrap(native.tf_dropout(this.handleFor("dropout"), p, train ? 1 : 0), "dropout");
+  }
+
+  /**
    * A PyTorch-style rendering such as `tensor([[1., 2.], [3., 4.]])`.
    *
    * @example
@@ -668,6 +786,23 @@ function int(value: number, op: string): number {
 }
 
 const NO_DIMS: readonly number[] = [];
+
+/** Stride, padding, dilation and groups of a 2-D convolution (numbers apply to both dims). */
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+  groups?: number;
+}
+
+// A 2-D size given as one number or a pair, each at least `min`.
+function pair(op: string, name: string, value: number | readonly [number, number], min: number): [number, number] {
+  const [a, b] = typeof value === "number" ? [value, value] : Array.isArray(value) && value.length === 2 ? value : [NaN, NaN];
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || a < min || b < min) {
+    throw new TorchError(op, `${name} must be ${min === 0 ? "a non-negative" : "a positive"} integer or a pair of them, got ${JSON.stringify(value)}`);
+  }
+  return [a, b];
+}
 
 function dimList(dim: number | readonly number[] | undefined): readonly number[] {
   if (dim === undefined) return NO_DIMS;

@@ -9,6 +9,7 @@ import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from
 
 const bunTypes: Record<NativeType, FFIType> = {
   tensor: FFIType.ptr,
+  store: FFIType.ptr,
   buffer: FFIType.ptr,
   i32: FFIType.i32,
   i64: FFIType.i64,

@@ -8,6 +8,7 @@ import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from
 
 const denoTypes: Record<NativeType, Deno.NativeResultType> = {
   tensor: "pointer",
+  store: "pointer",
   buffer: "buffer",
   i32: "i32",
   i64: "i64",

@@ -4,14 +4,14 @@
  * FFI types. Every other file calls the library through the typed `NativeSymbols`
  * derived from this table, so a signature is written once.
  *
- * Vocabulary: `tensor` is an opaque handle (NULL on failure), `buffer` a typed
+ * Vocabulary: `tensor` and `store` are opaque handles (NULL on failure), `buffer` a typed
  * array passed by pointer, `i32`/`i64`/`f64` numbers, `void` nothing.
  *
  * @module
  */
 
 /** A type in the symbol table's vocabulary. */
-export type NativeType = "tensor" | "buffer" | "i32" | "i64" | "f64" | "void";
+export type NativeType = "tensor" | "store" | "buffer" | "i32" | "i64" | "f64" | "void";
 
 /** One C function: its argument types and result type. */
 export interface SymbolSpec {
@@ -19,7 +19,7 @@ export interface SymbolSpec {
   readonly returns: NativeType;
 }
 
-const T = "tensor", B = "buffer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
+const T = "tensor", S = "store", B = "buffer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
 const unary = { args: [T], returns: T } as const;
 const binary = { args: [T, T], returns: T } as const;
 const withScalar = { args: [T, F64], returns: T } as const;
@@ -53,6 +53,7 @@ export const symbols = {
   tf_randn: creation,
   tf_arange: { args: [F64, F64, F64, I32], returns: T },
   tf_manual_seed: { args: [I64], returns: I32 },
+  tf_uniform: { args: [B, I32, F64, F64, I32], returns: T },
   tf_randperm: { args: [I64], returns: T },
 
   tf_view: { args: [T, B, I32], returns: T },
@@ -106,6 +107,31 @@ export const symbols = {
   tf_max: reductionToDim,
   tf_min: reductionToDim,
   tf_argmax: reductionToDim,
+
+  tf_requires_grad: { args: [T], returns: I32 },
+  tf_set_requires_grad: { args: [T, I32], returns: I32 },
+  tf_backward: { args: [T, T], returns: I32 },
+  tf_has_grad: { args: [T], returns: I32 },
+  tf_grad: unary,
+  tf_zero_grad: { args: [T], returns: I32 },
+  tf_set_grad_enabled: { args: [I32], returns: I32 },
+
+  tf_linear: { args: [T, T, T], returns: T },
+  tf_conv2d: { args: [T, T, T, I64, I64, I64, I64, I64, I64, I64], returns: T },
+  tf_max_pool2d: { args: [T, I64, I64, I64, I64, I64, I64], returns: T },
+  tf_cross_entropy: binary,
+  tf_mse_loss: binary,
+  tf_dropout: { args: [T, F64, I32], returns: T },
+
+  tf_store_new: { args: [], returns: S },
+  tf_store_free: { args: [S], returns: V },
+  tf_store_push: { args: [S, T], returns: I64 },
+  tf_store_get: { args: [S, I64], returns: T },
+  tf_store_assign: { args: [S, I64, T], returns: I32 },
+  tf_store_zero_grad: { args: [S], returns: I32 },
+  tf_store_sgd: { args: [S, F64], returns: I32 },
+  tf_store_sgd_momentum: { args: [S, F64, F64], returns: I32 },
+  tf_store_adam: { args: [S, F64, F64, F64, F64, F64], returns: I32 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
@@ -117,10 +143,15 @@ export type SymbolName = keyof typeof symbols;
  */
 export type Handle = { readonly __torchffiHandle: unique symbol } | null;
 
+/** An opaque handle to a parameter store (the C side of `Memory`). */
+export type StoreHandle = { readonly __torchffiStore: unique symbol } | null;
+
 type JsArg<T extends NativeType> = T extends "tensor" ? Handle
+  : T extends "store" ? StoreHandle
   : T extends "buffer" ? ArrayBufferView
   : number;
 type JsResult<T extends NativeType> = T extends "tensor" ? Handle
+  : T extends "store" ? StoreHandle
   : T extends "void" ? void
   : T extends "i64" ? number | bigint
   : number;

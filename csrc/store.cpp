@@ -1,0 +1,153 @@
+// store.cpp: the parameter store behind Memory. It holds every parameter and
+// its optimizer state, so that a whole optimizer step (or zero-grad) over all
+// parameters is one call from JavaScript instead of several per parameter.
+#include <cmath>
+#include <vector>
+
+#include "internal.h"
+
+namespace {
+
+struct Slot {
+  at::Tensor value;
+  // Optimizer state, created on first use and kept across steps.
+  at::Tensor momentum_buffer;
+  at::Tensor exp_avg;
+  at::Tensor exp_avg_sq;
+  int64_t adam_steps = 0;
+};
+
+struct Store {
+  std::vector<Slot> slots;
+
+  Slot& at(int64_t id) {
+    TORCH_CHECK(id >= 0 && id < static_cast<int64_t>(slots.size()), "no tensor with id ", id, " in this Memory (it holds ",
+                slots.size(), ")");
+    return slots[static_cast<size_t>(id)];
+  }
+};
+
+Store& deref_store(tf_store store) {
+  TORCH_CHECK(store != nullptr, "null store handle");
+  return *reinterpret_cast<Store*>(store);
+}
+
+// Runs step on every tensor that has a gradient, then drops the gradients, all
+// without recording autograd history.
+template <typename Step>
+void for_each_gradient(Store& store, Step&& step) {
+  at::NoGradGuard no_grad;
+  for (auto& slot : store.slots) {
+    auto& grad = slot.value.mutable_grad();
+    if (!grad.defined()) continue;
+    step(slot, grad);
+    grad.reset();
+  }
+}
+
+void check_rate(double lr) { TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr); }
+
+}  // namespace
+
+using namespace torchffi;
+
+extern "C" {
+
+tf_store tf_store_new(void) {
+  try {
+    return reinterpret_cast<tf_store>(new Store());
+  } catch (const std::exception& e) {
+    set_last_error(e.what());
+  }
+  return nullptr;
+}
+
+void tf_store_free(tf_store store) { delete reinterpret_cast<Store*>(store); }
+
+int64_t tf_store_push(tf_store store, tf_tensor t) {
+  int64_t id = -1;
+  guard_status([&] {
+    auto& s = deref_store(store);
+    Slot slot;
+    slot.value = deref(t);
+    s.slots.push_back(std::move(slot));
+    id = static_cast<int64_t>(s.slots.size()) - 1;
+  });
+  return id;
+}
+
+tf_tensor tf_store_get(tf_store store, int64_t id) {
+  return guard_tensor([&] { return at::Tensor(deref_store(store).at(id).value); });
+}
+
+int32_t tf_store_assign(tf_store store, int64_t id, tf_tensor src) {
+  return guard_status([&] {
+    auto& target = deref_store(store).at(id).value;
+    const auto& source = deref(src);
+    TORCH_CHECK(target.sizes() == source.sizes(), "tensor ", id, " has shape ", target.sizes(), " but the new value has shape ",
+                source.sizes());
+    TORCH_CHECK(target.scalar_type() == source.scalar_type(), "tensor ", id, " has dtype ", target.scalar_type(),
+                " but the new value has dtype ", source.scalar_type());
+    at::NoGradGuard no_grad;
+    target.copy_(source);
+  });
+}
+
+int32_t tf_store_zero_grad(tf_store store) {
+  return guard_status([&] {
+    for (auto& slot : deref_store(store).slots) slot.value.mutable_grad().reset();
+  });
+}
+
+int32_t tf_store_sgd(tf_store store, double lr) {
+  return guard_status([&] {
+    check_rate(lr);
+    for_each_gradient(deref_store(store), [&](Slot& slot, const at::Tensor& grad) { slot.value.add_(grad, -lr); });
+  });
+}
+
+int32_t tf_store_sgd_momentum(tf_store store, double lr, double momentum) {
+  return guard_status([&] {
+    check_rate(lr);
+    TORCH_CHECK(std::isfinite(momentum) && momentum >= 0, "momentum must be a non-negative number, got ", momentum);
+    // torch.optim.SGD: the first buffer is the gradient itself, then buf = momentum * buf + grad.
+    for_each_gradient(deref_store(store), [&](Slot& slot, const at::Tensor& grad) {
+      if (!slot.momentum_buffer.defined()) {
+        slot.momentum_buffer = grad.clone().detach();
+      } else {
+        slot.momentum_buffer.mul_(momentum).add_(grad);
+      }
+      slot.value.add_(slot.momentum_buffer, -lr);
+    });
+  });
+}
+
+int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay) {
+  return guard_status([&] {
+    check_rate(lr);
+    TORCH_CHECK(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got ", beta1);
+    TORCH_CHECK(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), got ", beta2);
+    TORCH_CHECK(eps >= 0, "eps must be non-negative, got ", eps);
+    TORCH_CHECK(weight_decay >= 0, "weight decay must be non-negative, got ", weight_decay);
+    // The arithmetic and its order follow torch.optim.Adam's single-tensor path (1.13).
+    for_each_gradient(deref_store(store), [&](Slot& slot, const at::Tensor& raw_grad) {
+      at::Tensor grad = weight_decay != 0 ? raw_grad.add(slot.value, weight_decay) : raw_grad;
+      if (!slot.exp_avg.defined()) {
+        slot.exp_avg = at::zeros_like(slot.value, at::MemoryFormat::Preserve);
+        slot.exp_avg_sq = at::zeros_like(slot.value, at::MemoryFormat::Preserve);
+      }
+      slot.adam_steps += 1;
+      slot.exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+      slot.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+      const double step = static_cast<double>(slot.adam_steps);
+      const double bias_correction1 = 1 - std::pow(beta1, step);
+      const double bias_correction2 = 1 - std::pow(beta2, step);
+      const double step_size = lr / bias_correction1;
+      const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+      auto denom = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
+      slot.value.addcdiv_(slot.exp_avg, denom, -step_size);
+    });
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,288 @@
+/**
+ * `Memory`: the seed's parameter store. It holds every trainable tensor of a
+ * model and the optimizer state that goes with them, and applies a whole
+ * optimizer step in one call into C.
+ *
+ * @module
+ */
+import { fromBytes, randn } from "./creation.ts";
+import { TorchError } from "./errors.ts";
+import { checkStatus, lastError, native } from "./ffi/library.ts";
+import type { StoreHandle } from "./ffi/symbols.ts";
+import { type RawTensor, readSafetensors, writeSafetensors } from "./io/safetensors.ts";
+import { adopt, tidy } from "./scope.ts";
+import { operand, type Tensor, wrap } from "./tensor.ts";
+
+/** Adam's settings; the defaults are PyTorch's. */
+export interface AdamOptions {
+  /** Decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Added to the denominator for stability (default 1e-8). */
+  eps?: number;
+  /** L2 penalty added to the gradient, as in `torch.optim.Adam` (default 0). */
+  weightDecay?: number;
+}
+
+const stores = new FinalizationRegistry<NonNullable<StoreHandle>>((store) => native.tf_store_free(store));
+
+function checkRate(op: string, lr: number): void {
+  if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
+    throw new TorchError(op, `learning rate must be a positive number, got ${String(lr)}`);
+  }
+}
+
+/**
+ * A store of parameters addressed by id. Layers register their weights here;
+ * `forward(mem, input)` reads them back with `get(id)`. The optimizer state
+ * (momentum buffers, Adam moments and step counts) lives here too and persists
+ * from one step to the next.
+ *
+ * @example
+ * ```ts
+ * import { crossEntropy, Linear, Memory } from "../mod.ts";
+ * const mem = new Memory();
+ * const layer = new Linear(mem, 784, 10);
+ * const loss = crossEntropy(labels, layer.forward(mem, images));
+ * loss.backward();
+ * mem.applyGradsAdam(1e-3);
+ * ```
+ */
+export class Memory {
+  #store: StoreHandle;
+  readonly #tensors: Tensor[] = [];
+
+  constructor() {
+    const store = native.tf_store_new();
+    if (!store) throw lastError("Memory");
+    this.#store = store;
+    stores.register(this, store, this);
+  }
+
+  #live(op: string): NonNullable<StoreHandle> {
+    if (!this.#store) throw new TorchError(op, "this Memory was disposed");
+    return this.#store;
+  }
+
+  /**
+   * Adds `t` to the store (the same tensor, not a copy) and returns its id.
+   * Trainable tensors must have `requiresGrad` set.
+   *
+   * @example
+   * ```ts
+   * const w = tensor([[0.5, -0.5]]);
+   * w.requiresGrad = true;
+   * const id = mem.push(w);
+   * ```
+   */
+  push(t: Tensor): number {
+    const store = this.#live("push");
+    const id = Number(native.tf_store_push(store, operand(t, "push")));
+    if (id < 0) throw lastError("push");
+    this.#tensors.push(adopt(wrap(native.tf_store_get(store, id), "push")));
+    return id;
+  }
+
+  /**
+   * Creates a tensor of `shape` filled from the standard normal distribution
+   * (as the seed does), stores it and returns its id.
+   *
+   * @example
+   * ```ts
+   * const bias = mem.newPush([1, 10], true);
+   * ```
+   */
+  newPush(shape: readonly number[], requiresGrad = true): number {
+    return tidy(() => {
+      const t = randn(shape);
+      if (requiresGrad) t.requiresGrad = true;
+      return this.push(t);
+    });
+  }
+
+  /**
+   * The tensor with id `id`. It belongs to the Memory: use it freely in
+   * `forward`, never dispose it (disposing the Memory frees it).
+   *
+   * @example
+   * ```ts
+   * const w = mem.get(weightId);
+   * ```
+   */
+  get(id: number): Tensor {
+    this.#live("get");
+    const t = this.#tensors[id];
+    if (t === undefined || !Number.isInteger(id)) {
+      throw new TorchError("get", `no tensor with id ${String(id)} in this Memory (it holds ${this.#tensors.length})`);
+    }
+    return t;
+  }
+
+  /** How many tensors the store holds. */
+  get size(): number {
+    return this.#tensors.length;
+  }
+
+  /**
+   * A readable table of every tensor: id, shape, element count and whether it
+   * trains, with the total.
+   *
+   * @example
+   * ```ts
+   * console.log(mem.paramsInfo());
+   * ```
+   */
+  paramsInfo(): string {
+    this.#live("paramsInfo");
+    const rows = this.#tensors.map((t, id) => [String(id), `[${t.shape.join(", ")}]`, String(t.numel), t.requiresGrad ? "yes" : "no"]);
+    const total = this.#tensors.reduce((sum, t) => sum + t.numel, 0);
+    const table = [["id", "shape", "elements", "trains"], ...rows];
+    const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
+    return [...table.map(line), `${this.#tensors.length} tensors, ${total} elements`].join("\n");
+  }
+
+  /**
+   * Drops the gradient of every tensor (the apply methods already do this).
+   *
+   * @example
+   * ```ts
+   * mem.zeroGrad();
+   * ```
+   */
+  zeroGrad(): void {
+    checkStatus(native.tf_store_zero_grad(this.#live("zeroGrad")), "zeroGrad");
+  }
+
+  /**
+   * One step of plain SGD (`torch.optim.SGD(params, lr)`) over every tensor
+   * with a gradient, then drops the gradients; one call into C.
+   *
+   * @example
+   * ```ts
+   * loss.backward();
+   * mem.applyGradsSgd(0.1);
+   * ```
+   */
+  applyGradsSgd(lr: number): void {
+    checkRate("applyGradsSgd", lr);
+    checkStatus(native.tf_store_sgd(this.#live("applyGradsSgd"), lr), "applyGradsSgd");
+  }
+
+  /**
+   * One step of SGD with momentum (`torch.optim.SGD(params, lr, momentum)`);
+   * the momentum buffers persist in the store.
+   *
+   * @example
+   * ```ts
+   * mem.applyGradsSgdMomentum(0.01, 0.9);
+   * ```
+   */
+  applyGradsSgdMomentum(lr: number, momentum = 0.9): void {
+    checkRate("applyGradsSgdMomentum", lr);
+    if (typeof momentum !== "number" || !(momentum >= 0) || !Number.isFinite(momentum)) {
+      throw new TorchError("applyGradsSgdMomentum", `momentum must be a non-negative number, got ${String(momentum)}`);
+    }
+    checkStatus(native.tf_store_sgd_momentum(this.#live("applyGradsSgdMomentum"), lr, momentum), "applyGradsSgdMomentum");
+  }
+
+  /**
+   * One step of Adam (`torch.optim.Adam(params, lr, betas, eps, weight_decay)`,
+   * PyTorch's defaults); the moments and step counts persist in the store.
+   *
+   * @example
+   * ```ts
+   * mem.applyGradsAdam(1e-3);
+   * mem.applyGradsAdam(1e-3, { weightDecay: 1e-4 });
+   * ```
+   */
+  applyGradsAdam(lr: number, options: AdamOptions = {}): void {
+    checkRate("applyGradsAdam", lr);
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
+    for (const [name, v] of Object.entries({ beta1, beta2, eps, weightDecay })) {
+      if (typeof v !== "number" || Number.isNaN(v)) throw new TorchError("applyGradsAdam", `${name} must be a number, got ${String(v)}`);
+    }
+    const status = native.tf_store_adam(this.#live("applyGradsAdam"), lr, beta1, beta2, eps, weightDecay);
+    checkStatus(status, "applyGradsAdam");
+  }
+
+  /**
+   * Writes every tensor to `path` in the safetensors format, named by id
+   * ("0", "1", ...). The write is atomic: a crash leaves the old file intact.
+   *
+   * @example
+   * ```ts
+   * mem.save("model.safetensors");
+   * ```
+   */
+  save(path: string): void {
+    this.#live("save");
+    const entries = new Map<string, RawTensor>();
+    this.#tensors.forEach((t, id) => {
+      const data = t.toTypedArray();
+      entries.set(String(id), { dtype: t.dtype, shape: [...t.shape], bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    });
+    writeSafetensors(path, entries, { format: "torchffi.Memory" });
+  }
+
+  /**
+   * Reads tensors saved by `save` into this store's existing tensors. The whole
+   * file is checked first (every id present, dtypes and shapes equal); on any
+   * problem it throws and the store is unchanged.
+   *
+   * @example
+   * ```ts
+   * const mem = new Memory();
+   * const model = new MyModel(mem);
+   * mem.load("model.safetensors");
+   * ```
+   */
+  load(path: string): void {
+    const store = this.#live("load");
+    const { tensors } = readSafetensors(path);
+    const fail = (why: string): never => {
+      throw new TorchError("load", `${path}: ${why}`);
+    };
+    if (tensors.size !== this.#tensors.length) {
+      fail(`the file holds ${tensors.size} tensors but this Memory holds ${this.#tensors.length}`);
+    }
+    this.#tensors.forEach((t, id) => {
+      const entry = tensors.get(String(id)) ?? fail(`no tensor named "${id}"`);
+      if (entry.dtype !== t.dtype) fail(`tensor ${id} is ${entry.dtype} in the file but ${t.dtype} here`);
+      if (entry.shape.join(",") !== t.shape.join(",")) {
+        fail(`tensor ${id} has shape [${entry.shape.join(", ")}] in the file but [${t.shape.join(", ")}] here`);
+      }
+    });
+    tidy(() => {
+      const sources = this.#tensors.map((_, id) => {
+        const entry = tensors.get(String(id))!;
+        return fromBytes(entry.bytes, entry.shape, entry.dtype, "load");
+      });
+      sources.forEach((source, id) => checkStatus(native.tf_store_assign(store, id, source.handleFor("load")), "load"));
+    });
+  }
+
+  /**
+   * Frees every tensor in the store and its optimizer state. Disposing twice is harmless.
+   *
+   * @example
+   * ```ts
+   * mem.dispose();
+   * ```
+   */
+  dispose(): void {
+    const store = this.#store;
+    if (!store) return;
+    this.#store = null;
+    stores.unregister(this);
+    for (const t of this.#tensors) t._release();
+    this.#tensors.length = 0;
+    native.tf_store_free(store);
+  }
+
+  /** Lets `using mem = new Memory()` free it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * `Conv2d`: a 2-D convolution layer.
+ *
+ * @module
+ */
+import { TorchError } from "../errors.ts";
+import { type Memory } from "../memory.ts";
+import type { Conv2dOptions, Tensor } from "../tensor.ts";
+import type { Compute } from "./compute.ts";
+import { positiveInteger, registerPytorchParameters } from "./init.ts";
+
+/** Options of `Conv2d` beyond kernel size, channels and stride. */
+export interface Conv2dLayerOptions {
+  /** Zero padding on each side (default 0). */
+  padding?: number | readonly [number, number];
+  /** Spacing between kernel elements (default 1). */
+  dilation?: number | readonly [number, number];
+  /** Blocked connections from input to output channels (default 1). */
+  groups?: number;
+  /** Whether to add a learned bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * A 2-D convolution with a square kernel, its weight `[out, in/groups, k, k]`
+ * and bias `[out]` in a `Memory`, initialised exactly as PyTorch's `nn.Conv2d`,
+ * applied with LibTorch's fused `conv2d`. The argument order is the seed's:
+ * kernel size, input channels, output channels, stride.
+ *
+ * @example
+ * ```ts
+ * import { Conv2d, Memory, randn } from "../../mod.ts";
+ * const mem = new Memory();
+ * const conv = new Conv2d(mem, 5, 1, 10, 1);
+ * conv.forward(mem, randn([8, 1, 28, 28])).shape; // [8, 10, 24, 24]
+ * ```
+ */
+export class Conv2d implements Compute {
+  /** Id of the weight `[outChannels, inChannels/groups, k, k]` in the Memory. */
+  readonly weight: number;
+  /** Id of the bias `[outChannels]`, or null without one. */
+  readonly bias: number | null;
+  readonly options: Readonly<Conv2dOptions>;
+
+  constructor(
+    mem: Memory,
+    kernelSize: number,
+    inChannels: number,
+    outChannels: number,
+    stride = 1,
+    options: Conv2dLayerOptions = {},
+  ) {
+    positiveInteger("Conv2d", "kernelSize", kernelSize);
+    positiveInteger("Conv2d", "inChannels", inChannels);
+    positiveInteger("Conv2d", "outChannels", outChannels);
+    positiveInteger("Conv2d", "stride", stride);
+    const groups = positiveInteger("Conv2d", "groups", options.groups ?? 1);
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new TorchError("Conv2d", `inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${groups})`);
+    }
+    this.options = { stride, padding: options.padding ?? 0, dilation: options.dilation ?? 1, groups };
+    const shape = [outChannels, inChannels / groups, kernelSize, kernelSize];
+    const ids = registerPytorchParameters(mem, shape, options.bias ?? true, "Conv2d");
+    this.weight = ids.weight;
+    this.bias = ids.bias;
+  }
+
+  /** `input [N, inChannels, H, W]` to `[N, outChannels, H', W']`. */
+  forward(mem: Memory, input: Tensor): Tensor {
+    return input.conv2d(mem.get(this.weight), this.bias === null ? null : mem.get(this.bias), this.options);
+  }
+}

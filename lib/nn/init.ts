@@ -1,0 +1,61 @@
+/**
+ * PyTorch's default initialisation for `nn.Linear` and `nn.Conv2d`, drawn from
+ * LibTorch's global generator in the same order and with the same bounds, so a
+ * model built after `manualSeed(s)` starts from PyTorch's numbers.
+ *
+ * @module
+ */
+import { TorchError } from "../errors.ts";
+import { native } from "../ffi/library.ts";
+import { int64List } from "../ffi/marshal.ts";
+import type { Memory } from "../memory.ts";
+import { tidy } from "../scope.ts";
+import { wrap } from "../tensor.ts";
+
+function uniformParameter(mem: Memory, shape: readonly number[], bound: number, op: string): number {
+  return tidy(() => {
+    const t = wrap(native.tf_uniform(int64List(op, shape), shape.length, -bound, bound, 0), op);
+    t.requiresGrad = true;
+    return mem.push(t);
+  });
+}
+
+/**
+ * Registers a weight of `shape` (`[out, in, ...]`) and, when `bias` is set, a
+ * bias `[out]`, initialised as PyTorch's `reset_parameters`: the weight by
+ * kaiming-uniform with a = √5, the bias uniform in ±1/√fan_in. Returns their ids.
+ *
+ * @example
+ * ```ts
+ * const { weight, bias } = registerPytorchParameters(mem, [10, 784], true, "Linear");
+ * ```
+ */
+export function registerPytorchParameters(
+  mem: Memory,
+  shape: readonly number[],
+  bias: boolean,
+  op: string,
+): { weight: number; bias: number | null } {
+  const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (fanIn <= 0) throw new TorchError(op, "cannot initialise a layer with no inputs");
+  // The arithmetic mirrors torch.nn.init.kaiming_uniform_ so the bound is bit-for-bit the same.
+  const a = Math.sqrt(5);
+  const gain = Math.sqrt(2.0 / (1 + a ** 2));
+  const std = gain / Math.sqrt(fanIn);
+  const weight = uniformParameter(mem, shape, Math.sqrt(3.0) * std, op);
+  const biasId = bias ? uniformParameter(mem, [shape[0]], 1 / Math.sqrt(fanIn), op) : null;
+  return { weight, bias: biasId };
+}
+
+/**
+ * A positive integer argument, or a clear error naming the layer and the argument.
+ *
+ * @example
+ * ```ts
+ * positiveInteger("Linear", "inFeatures", 784);
+ * ```
+ */
+export function positiveInteger(op: string, name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new TorchError(op, `${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
