@@ -65,25 +65,43 @@ function flatten(data: TensorData, shape: readonly number[]): (number | boolean)
   return out;
 }
 
+// The values each integer dtype can hold, as PyTorch checks them.
+const INTEGER_RANGES: Partial<Record<DType, readonly [number, number]>> = {
+  int64: [-(2 ** 63), 2 ** 63],
+  int32: [-(2 ** 31), 2 ** 31],
+  uint8: [0, 256],
+};
+
+/**
+ * @internal Checks that `value` fits integer `dtype` (after truncation toward
+ * zero, as PyTorch converts) and returns the truncated value.
+ */
+export function checkedInteger(op: string, value: number, dtype: DType): number {
+  const range = INTEGER_RANGES[dtype];
+  const v = Math.trunc(value);
+  if (range && !(v >= range[0] && v < range[1])) {
+    throw new TorchError(op, `value ${value} cannot be converted to ${dtype} without overflow`);
+  }
+  return v;
+}
+
 // Converts values to the bytes of `dtype` for the C side to copy.
 function encode(values: ArrayLike<number | boolean> | TypedData, dtype: DType): ArrayBufferView {
   const n = values.length;
   if (dtype === "int64") {
     if (values instanceof BigInt64Array) return values;
     const words = new Int32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      const v = Number(values[i]);
-      if (!Number.isFinite(v)) throw new TorchError("tensor", `cannot store ${v} in an int64 tensor`);
-      writeInt64(words, i, Math.trunc(v));
-    }
+    for (let i = 0; i < n; i++) writeInt64(words, i, checkedInteger("tensor", Number(values[i]), dtype));
     return words;
   }
   const source = values instanceof BigInt64Array ? Array.from(values, Number) : values;
   switch (dtype) {
     case "float32": return source instanceof Float32Array ? source : Float32Array.from(source as ArrayLike<number>, Number);
     case "float64": return source instanceof Float64Array ? source : Float64Array.from(source as ArrayLike<number>, Number);
-    case "int32": return source instanceof Int32Array ? source : Int32Array.from(source as ArrayLike<number>, Number);
-    case "uint8": return source instanceof Uint8Array ? source : Uint8Array.from(source as ArrayLike<number>, Number);
+    case "int32":
+      return source instanceof Int32Array ? source : Int32Array.from(source as ArrayLike<number>, (v) => checkedInteger("tensor", Number(v), dtype));
+    case "uint8":
+      return source instanceof Uint8Array ? source : Uint8Array.from(source as ArrayLike<number>, (v) => checkedInteger("tensor", Number(v), dtype));
     default: return Uint8Array.from(source as ArrayLike<number>, (v) => (v ? 1 : 0));
   }
 }
@@ -93,7 +111,8 @@ function encode(values: ArrayLike<number | boolean> | TypedData, dtype: DType): 
  * arrays (their shape is the tensor's; ragged arrays are an error), or a typed
  * array (1-D unless `shape` says otherwise). `shape` must hold exactly as many
  * elements as `data`. The dtype defaults to the typed array's, `bool` for
- * booleans, and otherwise float32.
+ * all-boolean data, and otherwise float32. Values that do not fit an integer
+ * dtype are an error, as in PyTorch.
  *
  * @example
  * ```ts
@@ -118,7 +137,8 @@ export function tensor(data: TensorData, shape?: readonly number[], dtype?: DTyp
   } else if (Array.isArray(data)) {
     implied = inferShape(data);
     flat = flatten(data, implied);
-    if (flat.length > 0 && typeof flat[0] === "boolean") impliedDtype = "bool";
+    // All booleans make a bool tensor; any number makes them 1 and 0 in a float32 one.
+    if (flat.length > 0 && (flat as (number | boolean)[]).every((v) => typeof v === "boolean")) impliedDtype = "bool";
   } else {
     throw new TorchError("tensor", `expected a number, boolean, array or typed array, got ${data === null ? "null" : typeof data}`);
   }
@@ -176,6 +196,7 @@ export function ones(shape: readonly number[], dtype: DType = "float32"): Tensor
  */
 export function full(shape: readonly number[], value: number, dtype: DType = "float32"): Tensor {
   if (typeof value !== "number") throw new TorchError("full", `expected a number fill value, got ${typeof value}`);
+  if (dtype !== "float32" && dtype !== "float64" && dtype !== "bool") checkedInteger("full", value, dtype);
   return wrap(native.tf_full(int64List("full", shape), shape.length, value, dtypeCode("full", dtype)), "full");
 }
 

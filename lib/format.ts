@@ -23,9 +23,12 @@ function floatFormatter(values: number[]): (v: number) => string {
   const max = nonZero.length ? Math.max(...nonZero) : 0;
   const min = nonZero.length ? Math.min(...nonZero) : 0;
   const scientific = nonZero.length > 0 && (max / min > 1000 || max > 1e8 || min < 1e-4);
-  if (allIntegral && !scientific) return (v) => (Number.isFinite(v) ? `${v.toFixed(0)}.` : special(v));
-  if (scientific) return (v) => (Number.isFinite(v) ? v.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2") : special(v));
-  return (v) => (Number.isFinite(v) ? v.toFixed(4) : special(v));
+  let finiteFormat: (v: number) => string;
+  if (allIntegral && !scientific) finiteFormat = (v) => `${v.toFixed(0)}.`;
+  else if (scientific) finiteFormat = (v) => v.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
+  else finiteFormat = (v) => v.toFixed(4);
+  // toFixed drops the sign of -0; PyTorch keeps it.
+  return (v) => (!Number.isFinite(v) ? special(v) : Object.is(v, -0) ? `-${finiteFormat(0)}` : finiteFormat(v));
 }
 
 function special(v: number): string {
@@ -49,11 +52,13 @@ export function formatTensor(values: number[] | boolean[], shape: readonly numbe
     const f = floatFormatter(shown as number[]);
     format = (v) => f(v as number);
   } else format = (v) => String(v);
-  const width = Math.max(0, ...(shown as (number | boolean)[]).map((v) => format(v).length));
+  // Like PyTorch, nan and inf do not widen the columns of finite floats.
+  const sized = (shown as (number | boolean)[]).filter((v) => typeof v !== "number" || Number.isFinite(v) || dtype !== "float32" && dtype !== "float64");
+  const width = Math.max(0, ...(sized.length ? sized : shown as (number | boolean)[]).map((v) => format(v).length));
   const cell = (v: number | boolean) => format(v).padStart(width);
   const indent = "tensor(".length;
-  const body = render(values, shape, 0, 0, cell, indent + 1, summarize);
   const empty = values.length === 0 && shape.length > 0;
+  const body = empty ? "[]" : render(values, shape, 0, 0, cell, indent + 1, summarize);
   const suffix: string[] = [];
   if (empty && shape.length > 1) suffix.push(`size=(${shape.join(", ")})`);
   if (!IMPLIED_DTYPES.includes(dtype) || (empty && dtype !== "float32")) suffix.push(`dtype=${dtype}`);
@@ -77,7 +82,7 @@ function render(
   const skip = summarize && size > 2 * EDGE_ITEMS;
   for (let i = 0; i < size; i++) {
     if (skip && i === EDGE_ITEMS) {
-      parts.push("...");
+      parts.push(axis === shape.length - 1 ? " ..." : "...");
       i = size - EDGE_ITEMS - 1;
       continue;
     }

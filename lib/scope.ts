@@ -152,6 +152,9 @@ export function tidy<T>(fn: () => T): T {
   scopes.pop();
   if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
     closeScope(scope, undefined);
+    // The refused promise will likely reject (its tensors are gone); that must
+    // not surface later as an unhandled rejection that ends the process.
+    (result as unknown as PromiseLike<unknown>).then(undefined, () => {});
     throw new TorchError("tidy", "the function returned a Promise; tidy() only works with synchronous functions");
   }
   closeScope(scope, result);

@@ -52,9 +52,10 @@ export class Tensor extends NativeResource {
     return handle;
   }
 
-  #readMeta(): Meta {
+  #readMeta(op = "metadata"): Meta {
+    const handle = this.handleFor(op);
     if (this.#meta) return this.#meta;
-    if (native.tf_meta(this.handleFor("metadata"), metaWords, metaWords.length / 2) !== 0) throw lastError("metadata");
+    if (native.tf_meta(handle, metaWords, metaWords.length / 2) !== 0) throw lastError(op);
     const ndim = readInt64(metaWords, 1);
     const shape: number[] = new Array(ndim);
     for (let i = 0; i < ndim; i++) shape[i] = readInt64(metaWords, 3 + i);
@@ -64,22 +65,22 @@ export class Tensor extends NativeResource {
 
   /** The size of each dimension, e.g. `[64, 1, 28, 28]`; `[]` for a scalar. */
   get shape(): readonly number[] {
-    return this.#readMeta().shape;
+    return this.#readMeta("shape").shape;
   }
 
   /** The element type. */
   get dtype(): DType {
-    return this.#readMeta().dtype;
+    return this.#readMeta("dtype").dtype;
   }
 
   /** The number of dimensions. */
   get ndim(): number {
-    return this.#readMeta().shape.length;
+    return this.#readMeta("ndim").shape.length;
   }
 
   /** The number of elements. */
   get numel(): number {
-    const shape = this.#readMeta().shape;
+    const shape = this.#readMeta("numel").shape;
     let n = 1;
     for (let i = 0; i < shape.length; i++) n *= shape[i];
     return n;
@@ -95,8 +96,8 @@ export class Tensor extends NativeResource {
    * ```
    */
   toTypedArray(): Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array {
-    const dtype = this.dtype;
-    const n = this.numel;
+    const { dtype, shape } = this.#readMeta("toArray");
+    const n = shape.reduce((a, b) => a * b, 1);
     switch (dtype) {
       case "float32": return this.#copyOut(dtype, new Float32Array(n));
       case "float64": return this.#copyOut(dtype, new Float64Array(n));
@@ -115,7 +116,8 @@ export class Tensor extends NativeResource {
    * ```
    */
   toFloat32Array(): Float32Array {
-    return this.#copyOut("float32", new Float32Array(this.numel));
+    const shape = this.#readMeta("toFloat32Array").shape;
+    return this.#copyOut("float32", new Float32Array(shape.reduce((a, b) => a * b, 1)));
   }
 
   #copyOut<A extends ArrayBufferView>(dtype: DType, out: A): A {
@@ -126,7 +128,7 @@ export class Tensor extends NativeResource {
 
   /** The elements as JavaScript numbers (booleans for bool), flat. int64 beyond 2^53 loses precision. */
   #flatValues(): number[] | boolean[] {
-    const dtype = this.dtype;
+    const dtype = this.#readMeta("toArray").dtype;
     if (dtype === "int64") {
       const words = new Int32Array(this.#copyOut("int64", new BigInt64Array(this.numel)).buffer);
       const values: number[] = new Array(this.numel);
@@ -476,6 +478,21 @@ export class Tensor extends NativeResource {
   /** Elementwise hyperbolic tangent. @example `tensor([0]).tanh().item(); // 0` */
   tanh(): Tensor {
     return wrap(native.tf_tanh(this.handleFor("tanh")), "tanh");
+  }
+
+  /**
+   * Elementwise `min(max(x, min), max)`; either bound may be omitted.
+   *
+   * @example
+   * ```ts
+   * tensor([-1, 0.5, 2]).clamp(0, 1).toArray(); // [0, 0.5, 1]
+   * ```
+   */
+  clamp(min = -Infinity, max = Infinity): Tensor {
+    if (typeof min !== "number" || typeof max !== "number" || Number.isNaN(min) || Number.isNaN(max)) {
+      throw new TorchError("clamp", `bounds must be numbers, got ${String(min)} and ${String(max)}`);
+    }
+    return wrap(native.tf_clamp(this.handleFor("clamp"), min, max), "clamp");
   }
 
   /**
