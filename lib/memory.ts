@@ -10,6 +10,7 @@ import { TorchError } from "./errors.ts";
 import { checkStatus, lastError, native } from "./ffi/library.ts";
 import type { StoreHandle } from "./ffi/symbols.ts";
 import { type RawTensor, readSafetensors, writeSafetensors } from "./io/safetensors.ts";
+import { adamSettings } from "./optim.ts";
 import { adopt, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
@@ -199,10 +200,7 @@ export class Memory {
    */
   applyGradsAdam(lr: number, options: AdamOptions = {}): void {
     checkRate("applyGradsAdam", lr);
-    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
-    for (const [name, v] of Object.entries({ beta1, beta2, eps, weightDecay })) {
-      if (typeof v !== "number" || Number.isNaN(v)) throw new TorchError("applyGradsAdam", `${name} must be a number, got ${String(v)}`);
-    }
+    const { beta1, beta2, eps, weightDecay } = adamSettings(options, "applyGradsAdam");
     const status = native.tf_store_adam(this.#live("applyGradsAdam"), lr, beta1, beta2, eps, weightDecay);
     checkStatus(status, "applyGradsAdam");
   }

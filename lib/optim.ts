@@ -23,6 +23,31 @@ export interface OptimizerSettings {
 const KINDS: readonly OptimizerKind[] = ["adam", "sgd", "momentum"];
 
 /**
+ * Adam's settings with PyTorch's defaults filled in, or a `TorchError` naming
+ * the first bad one (the same limits `torch.optim.Adam` enforces).
+ *
+ * @example
+ * ```ts
+ * const { beta1, beta2, eps, weightDecay } = adamSettings({ weightDecay: 1e-4 }, "applyGradsAdam");
+ * ```
+ */
+export function adamSettings(options: AdamOptions = {}, op: string): Required<AdamOptions> {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options ?? {};
+  const inUnitInterval = (v: number) => v >= 0 && v < 1;
+  const nonNegative = (v: number) => v >= 0 && Number.isFinite(v);
+  const checks: [string, number, (v: number) => boolean, string][] = [
+    ["beta1", beta1, inUnitInterval, "in [0, 1)"],
+    ["beta2", beta2, inUnitInterval, "in [0, 1)"],
+    ["eps", eps, nonNegative, "a non-negative number"],
+    ["weightDecay", weightDecay, nonNegative, "a non-negative number"],
+  ];
+  for (const [name, value, valid, expected] of checks) {
+    if (typeof value !== "number" || !valid(value)) throw new TorchError(op, `${name} must be ${expected}, got ${String(value)}`);
+  }
+  return { beta1, beta2, eps, weightDecay };
+}
+
+/**
  * Checks optimizer settings up front, so that a bad option fails before any
  * training work is done.
  *
@@ -42,6 +67,7 @@ export function checkOptimizer(settings: OptimizerSettings, op: string): void {
   if (m !== undefined && (typeof m !== "number" || !Number.isFinite(m) || m < 0)) {
     throw new TorchError(op, `momentum must be a non-negative number, got ${String(m)}`);
   }
+  if (settings.optimizer === "adam") adamSettings(settings.adam, op);
 }
 
 /**

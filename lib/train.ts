@@ -4,7 +4,7 @@
  * @module
  */
 import { noGrad } from "./autograd.ts";
-import { randperm } from "./creation.ts";
+import { cat, randperm } from "./creation.ts";
 import { TorchError } from "./errors.ts";
 import type { Memory } from "./memory.ts";
 import type { Compute } from "./nn/compute.ts";
@@ -136,20 +136,47 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
 }
 
 /**
- * The fraction of rows of `logits` `[N, C]` whose largest entry is at the
- * class in `target` `[N]`, as a number in [0, 1].
+ * The predicted class (argmax of the logits) of every sample of `x`, computed
+ * in batches without recording gradients, so large datasets fit in memory.
+ *
+ * @example
+ * ```ts
+ * const predicted = predictClasses(mem, model, testX.view([-1, 1, 28, 28])); // int64 [N]
+ * ```
+ */
+export function predictClasses(mem: Memory, model: Compute, x: Tensor, batchSize = 1000): Tensor {
+  if (!(x instanceof Tensor) || x.ndim === 0) throw new TorchError("predictClasses", "x must be a tensor with a first dimension of samples");
+  positiveInteger("batchSize", batchSize);
+  const n = x.shape[0];
+  return noGrad(() =>
+    tidy(() => {
+      const parts: Tensor[] = [];
+      for (let start = 0; start < n; start += batchSize) {
+        parts.push(model.forward(mem, x.narrow(0, start, Math.min(batchSize, n - start))).argmax(-1));
+      }
+      return parts.length === 1 ? parts[0] : cat(parts);
+    })
+  );
+}
+
+/**
+ * The fraction of samples classified correctly, in [0, 1]: `prediction` is
+ * either logits `[N, C]` (their argmax is the class) or class indices `[N]`
+ * (as `predictClasses` returns).
  *
  * @example
  * ```ts
  * console.log("Accuracy:", accuracy(y, model.forward(mem, x)));
+ * console.log("Test accuracy:", accuracy(testY, predictClasses(mem, model, testX)));
  * ```
  */
-export function accuracy(target: Tensor, logits: Tensor): number {
+export function accuracy(target: Tensor, prediction: Tensor): number {
+  if (!(target instanceof Tensor) || !(prediction instanceof Tensor)) throw new TorchError("accuracy", "expected (target, prediction) tensors");
   return noGrad(() =>
     tidy(() => {
-      const predicted = logits.argmax(-1);
-      const correct = predicted.eq(target).sum().item();
-      return correct / predicted.numel;
+      const predicted = prediction.ndim === target.ndim ? prediction : prediction.argmax(-1);
+      if (predicted.numel === 0) throw new TorchError("accuracy", "there are no samples");
+      return predicted.eq(target).sum().item() / predicted.numel;
     })
   );
 }

@@ -1,0 +1,67 @@
+/**
+ * The seed's two MNIST models, ready-made for the command-line tool and the
+ * benchmarks. (The examples spell the same models out as a newcomer would.)
+ *
+ * @module
+ */
+import type { Memory } from "../memory.ts";
+import type { Tensor } from "../tensor.ts";
+import type { Compute } from "./compute.ts";
+import { Conv2d } from "./conv2d.ts";
+import { Linear } from "./linear.ts";
+
+/**
+ * The seed's CNN (its Listing 1): two 5x5 convolutions with 2x2 max pooling,
+ * then 320-64-10 fully connected with a ReLU. Input `[N, 1, 28, 28]`.
+ *
+ * @example
+ * ```ts
+ * const mem = new Memory();
+ * const model = new MnistCnn(mem);
+ * const logits = model.forward(mem, images.view([-1, 1, 28, 28])); // [N, 10]
+ * ```
+ */
+export class MnistCnn implements Compute {
+  readonly l1: Conv2d;
+  readonly l2: Conv2d;
+  readonly l3: Linear;
+  readonly l4: Linear;
+
+  constructor(mem: Memory) {
+    this.l1 = new Conv2d(mem, 5, 1, 10, 1);
+    this.l2 = new Conv2d(mem, 5, 10, 20, 1);
+    this.l3 = new Linear(mem, 320, 64);
+    this.l4 = new Linear(mem, 64, 10);
+  }
+
+  forward(mem: Memory, input: Tensor): Tensor {
+    let o = this.l1.forward(mem, input).maxPool2d(2);
+    o = this.l2.forward(mem, o).maxPool2d(2);
+    o = this.l3.forward(mem, o.flatView()).relu();
+    return this.l4.forward(mem, o);
+  }
+}
+
+/**
+ * The seed's feed-forward network: 784-128-10 with a ReLU. Input `[N, 784]`.
+ *
+ * @example
+ * ```ts
+ * const mem = new Memory();
+ * const model = new MnistFfn(mem);
+ * const logits = model.forward(mem, images); // [N, 10]
+ * ```
+ */
+export class MnistFfn implements Compute {
+  readonly l1: Linear;
+  readonly l2: Linear;
+
+  constructor(mem: Memory) {
+    this.l1 = new Linear(mem, 784, 128);
+    this.l2 = new Linear(mem, 128, 10);
+  }
+
+  forward(mem: Memory, input: Tensor): Tensor {
+    return this.l2.forward(mem, this.l1.forward(mem, input).relu());
+  }
+}
