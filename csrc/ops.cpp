@@ -110,6 +110,10 @@ TF_UNARY(tf_tanh, at::tanh)
 TF_UNARY(tf_clone, at::clone)
 TF_UNARY(tf_detach, at::detach)
 
+tf_tensor tf_clamp(tf_tensor t, double low, double high) {
+  return guard_tensor([&] { return at::clamp(deref(t), js_scalar(low), js_scalar(high)); });
+}
+
 tf_tensor tf_softmax(tf_tensor t, int64_t dim) {
   return guard_tensor([&] { return at::softmax(deref(t), dim); });
 }

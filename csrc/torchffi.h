@@ -111,6 +111,8 @@ TF_EXPORT tf_tensor tf_abs(tf_tensor t);
 TF_EXPORT tf_tensor tf_relu(tf_tensor t);
 TF_EXPORT tf_tensor tf_sigmoid(tf_tensor t);
 TF_EXPORT tf_tensor tf_tanh(tf_tensor t);
+/* Elementwise min(max(t, low), high). */
+TF_EXPORT tf_tensor tf_clamp(tf_tensor t, double low, double high);
 TF_EXPORT tf_tensor tf_softmax(tf_tensor t, int64_t dim);
 TF_EXPORT tf_tensor tf_log_softmax(tf_tensor t, int64_t dim);
 TF_EXPORT tf_tensor tf_matmul(tf_tensor a, tf_tensor b);

@@ -96,6 +96,7 @@ export const symbols = {
   tf_relu: unary,
   tf_sigmoid: unary,
   tf_tanh: unary,
+  tf_clamp: { args: [T, F64, F64], returns: T },
   tf_softmax: { args: [T, I64], returns: T },
   tf_log_softmax: { args: [T, I64], returns: T },
   tf_to_dtype: { args: [T, I32], returns: T },
