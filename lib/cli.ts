@@ -40,7 +40,7 @@ const TRAIN_HELP = `Usage: torchffi train [options]
   --model cnn|ffn                  the seed's CNN or its 784-128-10 network (default cnn)
   --data DIR                       MNIST-format files (default $TORCHFFI_DATA or ${defaultDataDir()})
   --epochs N                       passes over the training data (default 2)
-  --batch-size B                   samples per step (default 128)
+  --batch-size B                   samples per step (default 32)
   --lr X                           learning rate (default 0.001)
   --optimizer adam|sgd|momentum    (default adam)
   --seed S                         seed for initial weights and shuffling (default 0)
@@ -135,7 +135,7 @@ function runTrain(args: string[], io: CliIo): number {
   }
   const model = choice("model", flags.model, ["cnn", "ffn"] as const, "cnn");
   const epochs = integer("epochs", flags.epochs, 2, 1);
-  const batchSize = integer("batch-size", flags["batch-size"], 128, 1);
+  const batchSize = integer("batch-size", flags["batch-size"], 32, 1);
   const lr = positiveNumber("lr", flags.lr, 1e-3);
   const optimizer = choice<OptimizerKind>("optimizer", flags.optimizer, ["adam", "sgd", "momentum"], "adam");
   const seed = integer("seed", flags.seed, 0, 0);
