@@ -42,3 +42,4 @@ export { MnistCnn, MnistFfn } from "./lib/nn/models.ts";
 export { type IdxArray, type IdxType, readIdx, readIdxTensor } from "./lib/data/idx.ts";
 export { defaultDataDir, FASHION_MNIST_DIR, loadMnist, type MnistSplit } from "./lib/data/mnist.ts";
 export { loadImage, rgbToGrayscale, saveImage, type SaveImageOptions } from "./lib/data/image.ts";
+export { getNumThreads, setNumThreads } from "./lib/threads.ts";

@@ -1,6 +1,8 @@
 // tensor.cpp: creation, copying data in and out, metadata and freeing.
 #include <cstring>
 
+#include <ATen/Parallel.h>
+
 #include "internal.h"
 
 namespace torchffi {
@@ -186,6 +188,15 @@ tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, double high
     return at::empty(sizes, options(dtype)).uniform_(low, high);
   });
 }
+
+int32_t tf_set_num_threads(int32_t n) {
+  return guard_status([&] {
+    TORCH_CHECK(n >= 1, "the number of threads must be at least 1, got ", n);
+    at::set_num_threads(n);
+  });
+}
+
+int32_t tf_get_num_threads(void) { return at::get_num_threads(); }
 
 tf_tensor tf_randperm(int64_t n) {
   return guard_tensor([&] { return at::randperm(n, at::TensorOptions().dtype(at::kLong)); });

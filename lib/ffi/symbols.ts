@@ -53,6 +53,8 @@ export const symbols = {
   tf_randn: creation,
   tf_arange: { args: [F64, F64, F64, I32], returns: T },
   tf_manual_seed: { args: [I64], returns: I32 },
+  tf_set_num_threads: { args: [I32], returns: I32 },
+  tf_get_num_threads: { args: [], returns: I32 },
   tf_uniform: { args: [B, I32, F64, F64, I32], returns: T },
   tf_randperm: { args: [I64], returns: T },
 

@@ -1,0 +1,34 @@
+/**
+ * How many threads LibTorch uses inside one op.
+ *
+ * @module
+ */
+import { TorchError } from "./errors.ts";
+import { checkStatus, native } from "./ffi/library.ts";
+
+/**
+ * Sets the number of threads LibTorch uses for intra-op parallelism, like
+ * `torch.set_num_threads`. Small networks often run fastest on one thread.
+ *
+ * @example
+ * ```ts
+ * import { setNumThreads } from "../mod.ts";
+ * setNumThreads(1);
+ * ```
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 1) throw new TorchError("setNumThreads", `expected a positive integer, got ${String(n)}`);
+  checkStatus(native.tf_set_num_threads(n), "setNumThreads");
+}
+
+/**
+ * The number of threads LibTorch uses for intra-op parallelism.
+ *
+ * @example
+ * ```ts
+ * console.log(getNumThreads()); // e.g. 2
+ * ```
+ */
+export function getNumThreads(): number {
+  return native.tf_get_num_threads();
+}
