@@ -31,6 +31,7 @@ export {
 export { keep, liveTensors, tidy } from "./lib/scope.ts";
 export { noGrad } from "./lib/autograd.ts";
 export { type AdamOptions, Memory } from "./lib/memory.ts";
+export { type CheckpointInfo } from "./lib/io/checkpoint.ts";
 export { type Compute } from "./lib/nn/compute.ts";
 export { Linear, type LinearOptions } from "./lib/nn/linear.ts";
 export { Conv2d, type Conv2dLayerOptions } from "./lib/nn/conv2d.ts";

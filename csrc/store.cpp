@@ -2,7 +2,10 @@
 // its optimizer state, so that a whole optimizer step (or zero-grad) over all
 // parameters is one call from JavaScript instead of several per parameter.
 #include <cmath>
+#include <mutex>
 #include <vector>
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include "internal.h"
 
@@ -43,6 +46,15 @@ void for_each_gradient(Store& store, Step&& step) {
     step(slot, grad);
     grad.reset();
   }
+}
+
+at::Tensor& state_of(Slot& slot, int32_t kind) {
+  switch (kind) {
+    case 0: return slot.momentum_buffer;
+    case 1: return slot.exp_avg;
+    case 2: return slot.exp_avg_sq;
+  }
+  TORCH_CHECK(false, "unknown optimizer state kind ", kind);
 }
 
 void check_rate(double lr) { TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr); }
@@ -147,6 +159,70 @@ int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, dou
       auto denom = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
       slot.value.addcdiv_(slot.exp_avg, denom, -step_size);
     });
+  });
+}
+
+int32_t tf_store_has_state(tf_store store, int64_t id, int32_t kind) {
+  int32_t result = -1;
+  guard_status([&] { result = state_of(deref_store(store).at(id), kind).defined() ? 1 : 0; });
+  return result;
+}
+
+tf_tensor tf_store_state(tf_store store, int64_t id, int32_t kind) {
+  return guard_tensor([&] {
+    auto state = state_of(deref_store(store).at(id), kind);
+    TORCH_CHECK(state.defined(), "tensor ", id, " has no optimizer state of kind ", kind);
+    return state;
+  });
+}
+
+int64_t tf_store_adam_steps(tf_store store, int64_t id) {
+  int64_t result = -1;
+  guard_status([&] { result = deref_store(store).at(id).adam_steps; });
+  return result;
+}
+
+int32_t tf_store_restore_state(tf_store store, int64_t id, tf_tensor momentum, tf_tensor exp_avg, tf_tensor exp_avg_sq,
+                               int64_t adam_steps) {
+  return guard_status([&] {
+    auto& slot = deref_store(store).at(id);
+    TORCH_CHECK(adam_steps >= 0, "Adam's step count must be non-negative, got ", adam_steps);
+    TORCH_CHECK((exp_avg == nullptr) == (exp_avg_sq == nullptr), "Adam's two moments must be restored together");
+    // Check everything before changing anything.
+    auto copy = [&](tf_tensor t, const char* name) -> at::Tensor {
+      if (t == nullptr) return at::Tensor();
+      const auto& source = deref(t);
+      TORCH_CHECK(source.sizes() == slot.value.sizes() && source.scalar_type() == slot.value.scalar_type(), name, " of tensor ",
+                  id, " must have shape ", slot.value.sizes(), " and dtype ", slot.value.scalar_type(), ", got ", source.sizes(),
+                  " and ", source.scalar_type());
+      return source.detach().clone();
+    };
+    auto new_momentum = copy(momentum, "the momentum buffer");
+    auto new_exp_avg = copy(exp_avg, "Adam's first moment");
+    auto new_exp_avg_sq = copy(exp_avg_sq, "Adam's second moment");
+    slot.momentum_buffer = new_momentum;
+    slot.exp_avg = new_exp_avg;
+    slot.exp_avg_sq = new_exp_avg_sq;
+    slot.adam_steps = adam_steps;
+  });
+}
+
+tf_tensor tf_get_rng_state(void) {
+  return guard_tensor([&] {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    return generator.get_state();
+  });
+}
+
+int32_t tf_set_rng_state(tf_tensor state) {
+  return guard_status([&] {
+    const auto& bytes = deref(state);
+    TORCH_CHECK(bytes.scalar_type() == at::kByte && bytes.dim() == 1, "a generator state is a 1-D uint8 tensor, got ",
+                bytes.scalar_type(), " ", bytes.sizes());
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(bytes.contiguous());
   });
 }
 

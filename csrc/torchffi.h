@@ -186,6 +186,21 @@ TF_EXPORT int32_t tf_store_sgd(tf_store store, double lr);
 TF_EXPORT int32_t tf_store_sgd_momentum(tf_store store, double lr, double momentum);
 /* One step of torch.optim.Adam(lr, betas, eps, weight_decay); moments and step counts live in the store. */
 TF_EXPORT int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
+/* Optimizer state kinds: 0 the SGD momentum buffer, 1 Adam's first moment, 2 Adam's second moment. */
+/* 1 if tensor id has optimizer state of that kind, 0 if not, -1 on failure. */
+TF_EXPORT int32_t tf_store_has_state(tf_store store, int64_t id, int32_t kind);
+/* A handle to that optimizer state (fails if there is none). */
+TF_EXPORT tf_tensor tf_store_state(tf_store store, int64_t id, int32_t kind);
+/* Adam's step count for tensor id, or -1 on failure. */
+TF_EXPORT int64_t tf_store_adam_steps(tf_store store, int64_t id);
+/* Replaces tensor id's optimizer state with copies of the given tensors (NULL: none) and Adam's step count. */
+TF_EXPORT int32_t tf_store_restore_state(tf_store store, int64_t id, tf_tensor momentum, tf_tensor exp_avg, tf_tensor exp_avg_sq,
+                                         int64_t adam_steps);
+
+/* The state of LibTorch's global CPU generator as a uint8 tensor (like torch.get_rng_state). */
+TF_EXPORT tf_tensor tf_get_rng_state(void);
+/* Restores the global CPU generator from a tensor made by tf_get_rng_state. */
+TF_EXPORT int32_t tf_set_rng_state(tf_tensor state);
 
 #ifdef __cplusplus
 }

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { fromBytes, randn } from "./creation.ts";
+import { randn } from "./creation.ts";
 import { TorchError } from "./errors.ts";
 import { checkStatus, lastError, native } from "./ffi/library.ts";
 import type { StoreHandle } from "./ffi/symbols.ts";
-import { type RawTensor, readSafetensors, writeSafetensors } from "./io/safetensors.ts";
+import { type CheckpointInfo, readCheckpoint, readParameters, writeCheckpoint, writeParameters } from "./io/checkpoint.ts";
 import { adamSettings } from "./optim.ts";
 import { adopt, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
@@ -216,18 +216,14 @@ export class Memory {
    */
   save(path: string): void {
     this.#live("save");
-    const entries = new Map<string, RawTensor>();
-    this.#tensors.forEach((t, id) => {
-      const data = t.toTypedArray();
-      entries.set(String(id), { dtype: t.dtype, shape: [...t.shape], bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
-    });
-    writeSafetensors(path, entries, { format: "torchffi.Memory" });
+    writeParameters(path, this.#tensors);
   }
 
   /**
-   * Reads tensors saved by `save` into this store's existing tensors. The whole
-   * file is checked first (every id present, dtypes and shapes equal); on any
-   * problem it throws and the store is unchanged.
+   * Reads tensors saved by `save` (or the parameters of a checkpoint) into this
+   * store's existing tensors. The whole file is checked first (every id
+   * present, dtypes and shapes equal); on any problem it throws and the store
+   * is unchanged.
    *
    * @example
    * ```ts
@@ -237,28 +233,35 @@ export class Memory {
    * ```
    */
   load(path: string): void {
-    const store = this.#live("load");
-    const { tensors } = readSafetensors(path);
-    const fail = (why: string): never => {
-      throw new TorchError("load", `${path}: ${why}`);
-    };
-    if (tensors.size !== this.#tensors.length) {
-      fail(`the file holds ${tensors.size} tensors but this Memory holds ${this.#tensors.length}`);
-    }
-    this.#tensors.forEach((t, id) => {
-      const entry = tensors.get(String(id)) ?? fail(`no tensor named "${id}"`);
-      if (entry.dtype !== t.dtype) fail(`tensor ${id} is ${entry.dtype} in the file but ${t.dtype} here`);
-      if (entry.shape.join(",") !== t.shape.join(",")) {
-        fail(`tensor ${id} has shape [${entry.shape.join(", ")}] in the file but [${t.shape.join(", ")}] here`);
-      }
-    });
-    tidy(() => {
-      const sources = this.#tensors.map((_, id) => {
-        const entry = tensors.get(String(id))!;
-        return fromBytes(entry.bytes, entry.shape, entry.dtype, "load");
-      });
-      sources.forEach((source, id) => checkStatus(native.tf_store_assign(store, id, source.handleFor("load")), "load"));
-    });
+    readParameters(path, this.#live("load"), this.#tensors);
+  }
+
+  /**
+   * Writes a checkpoint: the parameters plus the optimizer state (momentum
+   * buffers, Adam's moments and step counts), LibTorch's generator state and
+   * the training progress, so training can resume exactly. Atomic, like `save`.
+   *
+   * @example
+   * ```ts
+   * mem.saveCheckpoint("run.ckpt.safetensors", { epoch: 4, history });
+   * ```
+   */
+  saveCheckpoint(path: string, info: CheckpointInfo = { epoch: -1, history: [] }): void {
+    writeCheckpoint(path, this.#live("saveCheckpoint"), this.#tensors, info);
+  }
+
+  /**
+   * Restores a checkpoint written by `saveCheckpoint` into this store (and the
+   * global generator), after checking the whole file; returns its training
+   * progress. On any problem it throws and nothing changes.
+   *
+   * @example
+   * ```ts
+   * const { epoch } = mem.loadCheckpoint("run.ckpt.safetensors");
+   * ```
+   */
+  loadCheckpoint(path: string): CheckpointInfo {
+    return readCheckpoint(path, this.#live("loadCheckpoint"), this.#tensors);
   }
 
   /**

@@ -3,13 +3,13 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { noGrad } from "./autograd.ts";
 import { cat, randperm } from "./creation.ts";
 import { TorchError } from "./errors.ts";
-import type { Memory } from "./memory.ts";
+import type { AdamOptions, Memory } from "./memory.ts";
 import type { Compute } from "./nn/compute.ts";
 import { crossEntropy, type Loss } from "./nn/loss.ts";
-import { type AdamOptions } from "./memory.ts";
 import { applyOptimizer, checkOptimizer, type OptimizerKind, type OptimizerSettings } from "./optim.ts";
 import { tidy } from "./scope.ts";
 import { Tensor } from "./tensor.ts";
@@ -46,6 +46,16 @@ export interface TrainOptions {
   adam?: AdamOptions;
   /** Reshuffle the samples each epoch with LibTorch's generator (default true). */
   shuffle?: boolean;
+  /**
+   * Write a checkpoint here after every epoch (parameters, optimizer state,
+   * generator state and the loss history; see `Memory.saveCheckpoint`).
+   */
+  checkpoint?: string;
+  /**
+   * Continue from `checkpoint` when that file exists: completed epochs are
+   * skipped and the run goes on exactly as if it had never stopped (default false).
+   */
+  resume?: boolean;
   /** Called after each epoch with its mean loss. */
   onEpoch?: (epoch: number, meanLoss: number) => void;
   /** Called after each step. */
@@ -66,6 +76,7 @@ function positiveInteger(name: string, value: unknown): number {
  * Batches are drawn from `randperm` each epoch, so `manualSeed` makes a run
  * repeatable (and equal to the same loop in PyTorch). Returns the mean loss of
  * each epoch (weighted by batch size). Every option is checked before any work.
+ * With `checkpoint` (and `resume`), a stopped run continues where it left off.
  *
  * @example
  * ```ts
@@ -99,9 +110,18 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
   if (n === 0) throw new TorchError("train", "there are no samples to train on");
   const shuffle = options.shuffle ?? true;
   const batches = Math.ceil(n / batchSize);
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined && (typeof checkpoint !== "string" || checkpoint === "")) throw new TorchError("train", "checkpoint must be a file path");
+  if (options.resume && checkpoint === undefined) throw new TorchError("train", "resume needs a checkpoint path");
 
-  const history: number[] = [];
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  let history: number[] = [];
+  let firstEpoch = 0;
+  if (options.resume && existsSync(checkpoint!)) {
+    const progress = mem.loadCheckpoint(checkpoint!);
+    history = [...progress.history];
+    firstEpoch = progress.epoch + 1;
+  }
+  for (let epoch = firstEpoch; epoch < epochs; epoch++) {
     const order = shuffle ? randperm(n) : null;
     let total = 0;
     try {
@@ -130,6 +150,7 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
     }
     const mean = total / n;
     history.push(mean);
+    if (checkpoint !== undefined) mem.saveCheckpoint(checkpoint, { epoch, history });
     options.onEpoch?.(epoch, mean);
   }
   return history;

@@ -135,6 +135,12 @@ export const symbols = {
   tf_store_sgd: { args: [S, F64], returns: I32 },
   tf_store_sgd_momentum: { args: [S, F64, F64], returns: I32 },
   tf_store_adam: { args: [S, F64, F64, F64, F64, F64], returns: I32 },
+  tf_store_has_state: { args: [S, I64, I32], returns: I32 },
+  tf_store_state: { args: [S, I64, I32], returns: T },
+  tf_store_adam_steps: { args: [S, I64], returns: I64 },
+  tf_store_restore_state: { args: [S, I64, T, T, T, I64], returns: I32 },
+  tf_get_rng_state: { args: [], returns: T },
+  tf_set_rng_state: { args: [T], returns: I32 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */

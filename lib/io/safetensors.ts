@@ -41,7 +41,7 @@ export interface RawTensor {
  * writeSafetensors("w.safetensors", new Map([["0", { dtype: "float32", shape: [2], bytes: new Uint8Array(8) }]]));
  * ```
  */
-export function writeSafetensors(path: string, tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): void {
+export function writeSafetensors(path: string, tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}, op = "save"): void {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -74,7 +74,7 @@ export function writeSafetensors(path: string, tensors: Map<string, RawTensor>, 
     } catch {
       // Nothing was left behind.
     }
-    throw new TorchError("save", `cannot write ${path}: ${(error as Error).message}`);
+    throw new TorchError(op, `cannot write ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -86,7 +86,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 /**
  * Reads and fully checks a safetensors file: header length and JSON, each
  * entry's dtype, shape, and byte range against the file. Throws a `TorchError`
- * naming the problem; never returns a partly valid result.
+ * (named `op`) stating the problem; never returns a partly valid result.
  *
  * @example
  * ```ts
@@ -94,9 +94,9 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * console.log([...tensors.keys()]);
  * ```
  */
-export function readSafetensors(path: string): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
+export function readSafetensors(path: string, op = "load"): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
   const fail = (why: string): never => {
-    throw new TorchError("load", `${path}: ${why}`);
+    throw new TorchError(op, `${path}: ${why}`);
   };
   let file: Uint8Array;
   try {
