@@ -1,4 +1,6 @@
 // tensor.cpp: creation, copying data in and out, metadata and freeing.
+#include <dlfcn.h>
+
 #include <cstring>
 
 #include <ATen/Parallel.h>
@@ -189,10 +191,25 @@ tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, double high
   });
 }
 
+// LibTorch's thread setting does not reach OpenBLAS, whose own threads then
+// compete with ours on small matrices; set both so "n threads" means n.
+void set_blas_threads(int32_t n) {
+  for (const char* name : {"libopenblas.so.0", "libblas.so.3"}) {
+    void* library = dlopen(name, RTLD_LAZY | RTLD_NOLOAD);
+    if (library == nullptr) continue;
+    using SetThreads = void (*)(int);
+    auto set = reinterpret_cast<SetThreads>(dlsym(library, "openblas_set_num_threads"));
+    if (set != nullptr) set(n);
+    dlclose(library);
+    if (set != nullptr) return;
+  }
+}
+
 int32_t tf_set_num_threads(int32_t n) {
   return guard_status([&] {
     TORCH_CHECK(n >= 1, "the number of threads must be at least 1, got ", n);
     at::set_num_threads(n);
+    set_blas_threads(n);
   });
 }
 

@@ -59,7 +59,7 @@ TF_EXPORT tf_tensor tf_arange(double start, double end, double step, int32_t dty
 TF_EXPORT int32_t tf_manual_seed(int64_t seed);
 /* Uniform [low, high) from the global generator, drawn like Tensor.uniform_ (the PyTorch layer initialisers). */
 TF_EXPORT tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, double high, int32_t dtype);
-/* Sets the number of threads LibTorch uses for intra-op parallelism (like torch.set_num_threads). */
+/* Sets the number of threads LibTorch (and OpenBLAS, when it is the BLAS) uses inside one op. */
 TF_EXPORT int32_t tf_set_num_threads(int32_t n);
 /* The number of threads LibTorch uses for intra-op parallelism. */
 TF_EXPORT int32_t tf_get_num_threads(void);

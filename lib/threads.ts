@@ -8,7 +8,9 @@ import { checkStatus, native } from "./ffi/library.ts";
 
 /**
  * Sets the number of threads LibTorch uses for intra-op parallelism, like
- * `torch.set_num_threads`. Small networks often run fastest on one thread.
+ * `torch.set_num_threads`, and OpenBLAS's thread count with it (PyTorch leaves
+ * that to the `OPENBLAS_NUM_THREADS` variable). Small networks often run
+ * fastest on one thread.
  *
  * @example
  * ```ts
