@@ -19,15 +19,37 @@ extern std::atomic<int64_t> live_handles;
 // Stores the failure message for this thread; tf_last_error() copies it out.
 void set_last_error(const char* message);
 
-inline at::Tensor& deref(tf_tensor t) {
-  TORCH_CHECK(t != nullptr, "null tensor handle");
-  return *reinterpret_cast<at::Tensor*>(t);
-}
+using ImplPtr = c10::intrusive_ptr<at::TensorImpl, at::UndefinedTensorImpl>;
 
+// A handle is a TensorImpl* that owns one reference. BorrowedTensor lends it
+// out as an at::Tensor for the length of a call without touching the
+// reference count (the same borrow PyTorch's MaybeOwned<Tensor> performs).
+class BorrowedTensor {
+ public:
+  explicit BorrowedTensor(tf_tensor t) : tensor_(adopt(t)) {}
+  ~BorrowedTensor() { tensor_.unsafeReleaseTensorImpl(); }
+  BorrowedTensor(const BorrowedTensor&) = delete;
+  BorrowedTensor& operator=(const BorrowedTensor&) = delete;
+
+  const at::Tensor& operator*() const { return tensor_; }
+  const at::Tensor* operator->() const { return &tensor_; }
+  operator const at::Tensor&() const { return tensor_; }
+
+ private:
+  static at::Tensor adopt(tf_tensor t) {
+    TORCH_CHECK(t != nullptr, "null tensor handle");
+    return at::Tensor(ImplPtr::reclaim(reinterpret_cast<at::TensorImpl*>(t)));
+  }
+  at::Tensor tensor_;
+};
+
+inline BorrowedTensor deref(tf_tensor t) { return BorrowedTensor(t); }
+
+// Hands the reference held by value to a new handle.
 inline tf_tensor wrap(at::Tensor&& value) {
-  auto* owned = new at::Tensor(std::move(value));
+  TORCH_CHECK(value.defined(), "internal error: an operation returned an undefined tensor");
   live_handles.fetch_add(1, std::memory_order_relaxed);
-  return reinterpret_cast<tf_tensor>(owned);
+  return reinterpret_cast<tf_tensor>(value.unsafeReleaseTensorImpl());
 }
 
 at::ScalarType to_scalar_type(int32_t code);

@@ -8,7 +8,7 @@ namespace {
 
 c10::optional<at::Tensor> optional_tensor(tf_tensor t) {
   if (t == nullptr) return c10::nullopt;
-  return deref(t);
+  return *deref(t);
 }
 
 }  // namespace
@@ -36,7 +36,8 @@ tf_tensor tf_max_pool2d(tf_tensor input, int64_t kernel_h, int64_t kernel_w, int
 
 tf_tensor tf_cross_entropy(tf_tensor logits, tf_tensor target) {
   return guard_tensor([&] {
-    const auto& labels = deref(target);
+    const auto labels_borrow = deref(target);
+    const at::Tensor& labels = *labels_borrow;
     TORCH_CHECK(labels.scalar_type() == at::kLong,
                 "expected class indices of dtype int64 as the target, got ", labels.scalar_type());
     return at::cross_entropy_loss(deref(logits), labels);

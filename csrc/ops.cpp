@@ -12,7 +12,7 @@ std::vector<at::Tensor> tensor_list(const tf_tensor* ts, int32_t n) {
   TORCH_CHECK(ts != nullptr, "null tensor list");
   std::vector<at::Tensor> list;
   list.reserve(static_cast<size_t>(n));
-  for (int32_t i = 0; i < n; ++i) list.push_back(deref(ts[i]));
+  for (int32_t i = 0; i < n; ++i) list.push_back(*deref(ts[i]));
   return list;
 }
 
@@ -29,45 +29,45 @@ std::vector<at::Tensor> tensor_list(const tf_tensor* ts, int32_t n) {
 extern "C" {
 
 tf_tensor tf_view(tf_tensor t, const int64_t* shape, int32_t ndim) {
-  return guard_tensor([&] { return deref(t).view(int_list(shape, ndim)); });
+  return guard_tensor([&] { return deref(t)->view(int_list(shape, ndim)); });
 }
 
 tf_tensor tf_reshape(tf_tensor t, const int64_t* shape, int32_t ndim) {
-  return guard_tensor([&] { return deref(t).reshape(int_list(shape, ndim)); });
+  return guard_tensor([&] { return deref(t)->reshape(int_list(shape, ndim)); });
 }
 
 tf_tensor tf_flatten(tf_tensor t, int64_t start, int64_t end) {
-  return guard_tensor([&] { return deref(t).flatten(start, end); });
+  return guard_tensor([&] { return deref(t)->flatten(start, end); });
 }
 
 tf_tensor tf_unsqueeze(tf_tensor t, int64_t dim) {
-  return guard_tensor([&] { return deref(t).unsqueeze(dim); });
+  return guard_tensor([&] { return deref(t)->unsqueeze(dim); });
 }
 
 tf_tensor tf_squeeze(tf_tensor t, int64_t dim, int32_t all_dims) {
-  return guard_tensor([&] { return all_dims ? deref(t).squeeze() : deref(t).squeeze(dim); });
+  return guard_tensor([&] { return all_dims ? deref(t)->squeeze() : deref(t)->squeeze(dim); });
 }
 
 tf_tensor tf_transpose(tf_tensor t, int64_t dim0, int64_t dim1) {
-  return guard_tensor([&] { return deref(t).transpose(dim0, dim1); });
+  return guard_tensor([&] { return deref(t)->transpose(dim0, dim1); });
 }
 
 TF_UNARY(tf_t, at::t)
 
 tf_tensor tf_permute(tf_tensor t, const int64_t* dims, int32_t ndims) {
-  return guard_tensor([&] { return deref(t).permute(int_list(dims, ndims)); });
+  return guard_tensor([&] { return deref(t)->permute(int_list(dims, ndims)); });
 }
 
 tf_tensor tf_narrow(tf_tensor t, int64_t dim, int64_t start, int64_t length) {
-  return guard_tensor([&] { return deref(t).narrow(dim, start, length); });
+  return guard_tensor([&] { return deref(t)->narrow(dim, start, length); });
 }
 
 tf_tensor tf_select(tf_tensor t, int64_t dim, int64_t index) {
-  return guard_tensor([&] { return deref(t).select(dim, index); });
+  return guard_tensor([&] { return deref(t)->select(dim, index); });
 }
 
 tf_tensor tf_index_select(tf_tensor t, int64_t dim, tf_tensor index) {
-  return guard_tensor([&] { return deref(t).index_select(dim, deref(index)); });
+  return guard_tensor([&] { return deref(t)->index_select(dim, *deref(index)); });
 }
 
 tf_tensor tf_cat(const tf_tensor* ts, int32_t n, int64_t dim) {
@@ -123,7 +123,7 @@ tf_tensor tf_log_softmax(tf_tensor t, int64_t dim) {
 }
 
 tf_tensor tf_to_dtype(tf_tensor t, int32_t dtype) {
-  return guard_tensor([&] { return deref(t).to(to_scalar_type(dtype)); });
+  return guard_tensor([&] { return deref(t)->to(to_scalar_type(dtype)); });
 }
 
 tf_tensor tf_sum(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t keepdim) {

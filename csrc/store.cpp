@@ -120,7 +120,7 @@ int64_t tf_store_push(tf_store store, tf_tensor t) {
   guard_status([&] {
     auto& s = deref_store(store);
     Slot slot;
-    slot.value = deref(t);
+    slot.value = *deref(t);
     s.slots.push_back(std::move(slot));
     id = static_cast<int64_t>(s.slots.size()) - 1;
   });
@@ -134,7 +134,8 @@ tf_tensor tf_store_get(tf_store store, int64_t id) {
 int32_t tf_store_assign(tf_store store, int64_t id, tf_tensor src) {
   return guard_status([&] {
     auto& target = deref_store(store).at(id).value;
-    const auto& source = deref(src);
+    const auto source_borrow = deref(src);
+    const at::Tensor& source = *source_borrow;
     TORCH_CHECK(target.sizes() == source.sizes(), "tensor ", id, " has shape ", target.sizes(), " but the new value has shape ",
                 source.sizes());
     TORCH_CHECK(target.scalar_type() == source.scalar_type(), "tensor ", id, " has dtype ", target.scalar_type(),
@@ -243,7 +244,8 @@ int32_t tf_store_restore_state(tf_store store, int64_t id, tf_tensor momentum, t
     // Check everything before changing anything.
     auto copy = [&](tf_tensor t, const char* name) -> at::Tensor {
       if (t == nullptr) return at::Tensor();
-      const auto& source = deref(t);
+      const auto source_borrow = deref(t);
+    const at::Tensor& source = *source_borrow;
       TORCH_CHECK(source.sizes() == slot.value.sizes() && source.scalar_type() == slot.value.scalar_type(), name, " of tensor ",
                   id, " must have shape ", slot.value.sizes(), " and dtype ", slot.value.scalar_type(), ", got ", source.sizes(),
                   " and ", source.scalar_type());
@@ -269,7 +271,8 @@ tf_tensor tf_get_rng_state(void) {
 
 int32_t tf_set_rng_state(tf_tensor state) {
   return guard_status([&] {
-    const auto& bytes = deref(state);
+    const auto bytes_borrow = deref(state);
+    const at::Tensor& bytes = *bytes_borrow;
     TORCH_CHECK(bytes.scalar_type() == at::kByte && bytes.dim() == 1, "a generator state is a 1-D uint8 tensor, got ",
                 bytes.scalar_type(), " ", bytes.sizes());
     auto generator = at::detail::getDefaultCPUGenerator();

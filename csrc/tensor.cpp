@@ -78,7 +78,8 @@ int64_t tf_live_tensors(void) { return live_handles.load(std::memory_order_relax
 
 void tf_free(tf_tensor t) {
   if (t == nullptr) return;
-  delete reinterpret_cast<at::Tensor*>(t);
+  // Reclaiming the handle's reference and dropping it at once releases the tensor.
+  ImplPtr::reclaim(reinterpret_cast<at::TensorImpl*>(t));
   live_handles.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -104,7 +105,7 @@ tf_tensor tf_from_data(const void* data, int64_t nbytes, const int64_t* shape, i
 
 int32_t tf_copy_out(tf_tensor t, int32_t dtype, void* out, int64_t nbytes) {
   return guard_status([&] {
-    auto source = deref(t).detach().to(to_scalar_type(dtype)).contiguous();
+    auto source = deref(t)->detach().to(to_scalar_type(dtype)).contiguous();
     const int64_t expected = source.numel() * static_cast<int64_t>(source.element_size());
     TORCH_CHECK(nbytes == expected, "output buffer holds ", nbytes, " bytes but the tensor needs ", expected);
     if (expected > 0) {
@@ -116,7 +117,8 @@ int32_t tf_copy_out(tf_tensor t, int32_t dtype, void* out, int64_t nbytes) {
 
 int32_t tf_meta(tf_tensor t, int64_t* out, int32_t cap) {
   return guard_status([&] {
-    const auto& tensor = deref(t);
+    const auto tensor_borrow = deref(t);
+    const at::Tensor& tensor = *tensor_borrow;
     const int64_t ndim = tensor.dim();
     TORCH_CHECK(out != nullptr && cap >= 3 + ndim, "metadata buffer too small for ", ndim, " dims");
     out[0] = to_code(tensor.scalar_type());
@@ -128,7 +130,8 @@ int32_t tf_meta(tf_tensor t, int64_t* out, int32_t cap) {
 
 int32_t tf_item(tf_tensor t, double* out) {
   return guard_status([&] {
-    const auto& tensor = deref(t);
+    const auto tensor_borrow = deref(t);
+    const at::Tensor& tensor = *tensor_borrow;
     TORCH_CHECK(tensor.numel() == 1, "a Tensor with ", tensor.numel(),
                 " elements cannot be converted to a number (item() needs exactly one)");
     *out = tensor.item<double>();

@@ -2,7 +2,7 @@
  * torchffi.h: the C ABI between LibTorch and the TypeScript wrappers.
  *
  * Rules every entry point follows (see DESIGN.md):
- *  - Plain C types only. A tf_tensor is an opaque handle to a heap at::Tensor.
+ *  - Plain C types only. A tf_tensor is an opaque handle owning one reference to a LibTorch tensor.
  *  - No C++ exception crosses this boundary. On failure a function stores the
  *    message in a thread-local buffer and returns NULL (handles) or a non-zero
  *    status (everything else); tf_last_error() copies that message out.

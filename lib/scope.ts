@@ -22,17 +22,22 @@ const finalizers = new FinalizationRegistry<NonNullable<Handle>>((handle) => nat
  * watches it until `dispose()`.
  */
 export abstract class NativeResource {
+  // Fields are assigned in the constructor rather than declared with
+  // initializers: one tensor is made per op, and this is measurably cheaper.
   /** @internal The native handle; null once freed. */
-  _handle: Handle;
+  declare _handle: Handle;
   /** @internal Set by `keep()`: survives every enclosing scope. */
-  _kept = false;
-  /** @internal Whether the finalizer backstop watches this object. */
-  _registered = false;
+  declare _kept: boolean;
+  /** @internal The finalizer backstop: 0 not watched, 1 waiting in the nursery, 2 registered. */
+  declare _watch: 0 | 1 | 2;
   /** @internal Owned by a container (a `Memory`): only the owner frees it. */
-  _owned = false;
+  declare _owned: boolean;
 
   protected constructor(handle: NonNullable<Handle>) {
     this._handle = handle;
+    this._kept = false;
+    this._watch = 0;
+    this._owned = false;
     const depth = scopes.length;
     if (depth > 0) scopes[depth - 1].push(this);
     else watch(this);
@@ -63,10 +68,8 @@ export abstract class NativeResource {
     const handle = this._handle;
     if (!handle) return;
     this._handle = null;
-    if (this._registered) {
-      finalizers.unregister(this);
-      this._registered = false;
-    }
+    if (this._watch === 2) finalizers.unregister(this);
+    this._watch = 0;
     native.tf_free(handle);
   }
 
@@ -76,10 +79,35 @@ export abstract class NativeResource {
   }
 }
 
+// Registering with the FinalizationRegistry costs more than the op that made
+// the tensor, and most tensors made outside a scope are disposed at once. So
+// they wait in a nursery until the current job ends (finalizers cannot run
+// before that anyway) and only the ones still alive are registered.
+const nursery: NativeResource[] = [];
+const NURSERY_LIMIT = 4096;
+let nurseryFlushQueued = false;
+
+function flushNursery(): void {
+  nurseryFlushQueued = false;
+  for (let i = 0; i < nursery.length; i++) {
+    const resource = nursery[i];
+    if (resource._watch === 1 && resource._handle) {
+      resource._watch = 2;
+      finalizers.register(resource, resource._handle, resource);
+    }
+  }
+  nursery.length = 0;
+}
+
 function watch(resource: NativeResource): void {
-  if (resource._registered || !resource._handle) return;
-  resource._registered = true;
-  finalizers.register(resource, resource._handle, resource);
+  if (resource._watch !== 0 || !resource._handle) return;
+  resource._watch = 1;
+  nursery.push(resource);
+  if (nursery.length >= NURSERY_LIMIT) flushNursery();
+  else if (!nurseryFlushQueued) {
+    nurseryFlushQueued = true;
+    queueMicrotask(flushNursery);
+  }
 }
 
 function moveToEnclosingScope(resource: NativeResource): void {

@@ -24,10 +24,12 @@ interface Meta {
 
 /** @internal The handle, metadata and data of a tensor; see `Tensor`. */
 export abstract class TensorCore extends NativeResource {
-  #meta: Meta | null = null;
+  /** @internal Shape and dtype, read once: a handle's never change. */
+  declare _meta: Meta | null;
 
   protected constructor(handle: NonNullable<Handle>) {
     super(handle);
+    this._meta = null;
   }
 
   /** @internal The live handle, or a clear error if this tensor was disposed. */
@@ -39,13 +41,13 @@ export abstract class TensorCore extends NativeResource {
 
   #readMeta(op = "metadata"): Meta {
     const handle = this.handleFor(op);
-    if (this.#meta) return this.#meta;
+    if (this._meta) return this._meta;
     if (native.tf_meta(handle, metaWords, metaWords.length / 2) !== 0) throw lastError(op);
     const ndim = readInt64(metaWords, 1);
     const shape: number[] = new Array(ndim);
     for (let i = 0; i < ndim; i++) shape[i] = readInt64(metaWords, 3 + i);
-    this.#meta = { dtype: DTYPES[readInt64(metaWords, 0)], shape: Object.freeze(shape) };
-    return this.#meta;
+    this._meta = { dtype: DTYPES[readInt64(metaWords, 0)], shape: Object.freeze(shape) };
+    return this._meta;
   }
 
   /** The size of each dimension, e.g. `[64, 1, 28, 28]`; `[]` for a scalar. */
