@@ -2,6 +2,7 @@
 // Every check is a liveTensors() delta, so tensors other tests left for the
 // finalizer backstop do not matter (finalizers never run inside a synchronous test).
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
@@ -357,4 +358,23 @@ describe("loops leak nothing", () => {
     weight.dispose();
     expect(liveTensors()).toBe(before);
   });
+});
+
+describe("finalizer backstop", () => {
+  // Finalizers only run between jobs, after garbage collection, so this runs
+  // in a child process that can force both.
+  for (const runtime of ["deno", "bun"] as const) {
+    test(`tensors that escape every scope are freed after garbage collection (${runtime})`, () => {
+      const args = runtime === "deno" ? ["run", "-A", "--v8-flags=--expose-gc"] : [];
+      const run = spawnSync(join(root, "node_modules", ".bin", runtime), [...args, "test/fixtures/finalizer_backstop.ts"], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      expect(run.stderr).toBe("");
+      const result = JSON.parse(run.stdout);
+      expect(result.made).toBe(2001);
+      expect(result.left).toBeLessThanOrEqual(1);
+      expect(result.keptAlive).toBe(true);
+    });
+  }
 });
