@@ -1,5 +1,9 @@
 // The examples run as users run them, under both runtimes, and print the same thing.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
@@ -40,4 +44,39 @@ describe("examples/basics.ts", () => {
     expect(lines).toContain("live tensors we hold: 6");
     expect(lines.at(-1)).toBe("live tensors after dispose(): 0");
   });
+});
+
+// A small MNIST-format directory cut from Fashion-MNIST, so the training
+// examples run in seconds.
+function smallMnistDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "torchffi-small-mnist-"));
+  const source = "/usr/share/datasets/fashion-mnist";
+  for (const [split, count] of [["train", 600], ["t10k", 200]] as const) {
+    for (const [kind, itemBytes] of [["images-idx3", 784], ["labels-idx1", 1]] as const) {
+      const bytes = gunzipSync(readFileSync(`${source}/${split}-${kind}-ubyte.gz`));
+      const header = Buffer.from(bytes.subarray(0, kind === "images-idx3" ? 16 : 8));
+      header.writeUInt32BE(count, 4);
+      const body = bytes.subarray(header.length, header.length + count * itemBytes);
+      writeFileSync(join(dir, `${split}-${kind}-ubyte`), Buffer.concat([header, body]));
+    }
+  }
+  return dir;
+}
+
+describe("the training examples", () => {
+  const dir = smallMnistDir();
+  for (const example of ["examples/cnn_mnist.ts", "examples/ffn_mnist.ts"]) {
+    test(`${example} trains and reports test accuracy under Deno and Bun`, () => {
+      for (const runtime of ["deno", "bun"] as const) {
+        const args = runtime === "deno" ? ["run", "-A", example, dir, "2"] : [example, dir, "2"];
+        const child = spawnSync(`node_modules/.bin/${runtime}`, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+        expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
+        expect(child.stdout).toMatch(/epoch 1: loss \d\.\d{4}\nepoch 2: loss \d\.\d{4}/);
+        const accuracy = Number(child.stdout.match(/Test accuracy:\s+([\d.]+)/)?.[1]);
+        // 600 images and 2 epochs: well above chance (10%), far from perfect.
+        expect(accuracy).toBeGreaterThan(0.4);
+        expect(accuracy).toBeLessThanOrEqual(1);
+      }
+    });
+  }
 });
