@@ -24,7 +24,14 @@ import { accuracy, predictClasses, train } from "./train.ts";
 import { type EpochRecord, terminalChart, trainingChartSvg } from "./cli/chart.ts";
 import { EpochProgress, type ProgressSink } from "./cli/progress.ts";
 
-/** A problem with the command line or its files: reported in one line, exit status 2. */
+/**
+ * A problem with the command line or its files: reported in one line, exit status 2.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError("--epochs must be an integer >= 1, got \"zero\"");
+ * ```
+ */
 export class UsageError extends Error {}
 
 const MAIN_HELP = `torchffi: train and evaluate the seed's MNIST models on LibTorch

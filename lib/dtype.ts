@@ -17,12 +17,26 @@ import { TorchError } from "./errors.ts";
  */
 export type DType = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
 
-/** Dtype names indexed by their C code (the order of `csrc/torchffi.h`). */
+/**
+ * Dtype names indexed by their C code (the order of `csrc/torchffi.h`).
+ *
+ * @example
+ * ```ts
+ * DTYPES[2]; // "int64"
+ * ```
+ */
 export const DTYPES: readonly DType[] = ["float32", "float64", "int64", "int32", "uint8", "bool"];
 
 const CODES: Record<string, number> = Object.fromEntries(DTYPES.map((name, code) => [name, code]));
 
-/** Bytes per element, by dtype. */
+/**
+ * Bytes per element, by dtype.
+ *
+ * @example
+ * ```ts
+ * BYTES_PER_ELEMENT.float64; // 8
+ * ```
+ */
 export const BYTES_PER_ELEMENT: Record<DType, number> = {
   float32: 4,
   float64: 8,
@@ -46,9 +60,4 @@ export function dtypeCode(op: string, dtype: DType): number {
     throw new TorchError(op, `unknown dtype ${JSON.stringify(dtype)}; expected one of ${DTYPES.join(", ")}`);
   }
   return code;
-}
-
-/** Whether values of `dtype` are floating point. */
-export function isFloating(dtype: DType): boolean {
-  return dtype === "float32" || dtype === "float64";
 }

@@ -20,6 +20,13 @@ const finalizers = new FinalizationRegistry<NonNullable<Handle>>((handle) => nat
  * Something that owns one native handle: the base of `Tensor`. Created inside
  * `tidy()` it belongs to that scope; created outside, the finalizer backstop
  * watches it until `dispose()`.
+ *
+ * @example
+ * ```ts
+ * const t = zeros([3]);          // a Tensor is a NativeResource
+ * console.log(t.isDisposed);     // false
+ * t.dispose();
+ * ```
  */
 export abstract class NativeResource {
   // Fields are assigned in the constructor rather than declared with

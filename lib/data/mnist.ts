@@ -12,7 +12,14 @@ import { tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 import { readIdxTensor } from "./idx.ts";
 
-/** Debian's `dataset-fashion-mnist` package puts the files here. */
+/**
+ * Where Debian's `dataset-fashion-mnist` package puts the files.
+ *
+ * @example
+ * ```ts
+ * const { x, y } = loadMnist(FASHION_MNIST_DIR, "test");
+ * ```
+ */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
 /** Which half of the dataset: the 60,000 training or the 10,000 test images. */

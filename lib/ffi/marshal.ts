@@ -8,13 +8,28 @@ import { TorchError } from "../errors.ts";
 
 const TWO_32 = 4294967296;
 
-/** Writes `value` as the `index`-th int64 of `words`. */
+/**
+ * Writes `value` as the `index`-th int64 of `words`.
+ *
+ * @example
+ * ```ts
+ * const words = new Int32Array(2);
+ * writeInt64(words, 0, -1); // words: [-1, -1]
+ * ```
+ */
 export function writeInt64(words: Int32Array, index: number, value: number): void {
   words[2 * index] = value >>> 0;
   words[2 * index + 1] = Math.floor(value / TWO_32);
 }
 
-/** Reads the `index`-th int64 of `words` as a number. */
+/**
+ * Reads the `index`-th int64 of `words` as a number.
+ *
+ * @example
+ * ```ts
+ * readInt64(new Int32Array([5, 1]), 0); // 4294967301
+ * ```
+ */
 export function readInt64(words: Int32Array, index: number): number {
   return words[2 * index + 1] * TWO_32 + (words[2 * index] >>> 0);
 }
@@ -27,6 +42,11 @@ const listSlots = [new Int32Array(2 * MAX_LIST), new Int32Array(2 * MAX_LIST)];
 /**
  * Packs a list of integers (a shape, dims) into reusable slot `slot` as int64s
  * and returns the buffer to pass to C alongside `values.length`.
+ *
+ * @example
+ * ```ts
+ * native.tf_view(handle, int64List("view", shape), shape.length);
+ * ```
  */
 export function int64List(op: string, values: readonly number[], slot = 0): Int32Array {
   if (values.length > MAX_LIST) throw new TorchError(op, `at most ${MAX_LIST} dims are supported, got ${values.length}`);
