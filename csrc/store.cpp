@@ -6,9 +6,9 @@
 #include <vector>
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
 
 #include "internal.h"
+#include "optim_kernels.h"
 
 namespace {
 
@@ -58,42 +58,10 @@ at::Tensor& state_of(Slot& slot, int32_t kind) {
   TORCH_CHECK(false, "unknown optimizer state kind ", kind);
 }
 
-// Whether a tensor can take the fused float32 loops below: contiguous float32
-// on the CPU, the same size as the parameter.
+// Whether a tensor can take the fused float32 loops of optim_kernels.cpp:
+// contiguous float32 on the CPU, the same size as the parameter.
 bool fusable(const at::Tensor& t, const at::Tensor& like) {
   return t.scalar_type() == at::kFloat && t.is_contiguous() && t.numel() == like.numel() && t.device().is_cpu();
-}
-
-// One Adam step in a single pass over parameter, gradient and both moments.
-// The arithmetic is torch.optim.Adam's (mul_/add_, mul_/addcmul_, sqrt, div,
-// add_, addcdiv_) in the same order and float32 precision, without its eight
-// passes and two temporaries per parameter.
-void adam_fused(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n, float beta1, float one_minus_beta1,
-                float beta2, float one_minus_beta2, float weight_decay, float bias_correction2_sqrt, float eps,
-                float neg_step_size) {
-  at::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      float g = grad[i];
-      if (weight_decay != 0.0f) g = g + weight_decay * param[i];
-      const float m = exp_avg[i] * beta1 + one_minus_beta1 * g;
-      const float v = exp_avg_sq[i] * beta2 + one_minus_beta2 * g * g;
-      exp_avg[i] = m;
-      exp_avg_sq[i] = v;
-      const float denom = std::sqrt(v) / bias_correction2_sqrt + eps;
-      param[i] = param[i] + neg_step_size * (m / denom);
-    }
-  });
-}
-
-// buf = momentum * buf + grad; param -= lr * buf, in one pass.
-void momentum_fused(float* param, const float* grad, float* buffer, int64_t n, float momentum, float neg_lr) {
-  at::parallel_for(0, n, 32768, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float b = buffer[i] * momentum + grad[i];
-      buffer[i] = b;
-      param[i] = param[i] + neg_lr * b;
-    }
-  });
 }
 
 void check_rate(double lr) { TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr); }
@@ -167,9 +135,10 @@ int32_t tf_store_sgd_momentum(tf_store store, double lr, double momentum) {
       if (!slot.momentum_buffer.defined()) {
         slot.momentum_buffer = grad.clone().detach();
         slot.value.add_(slot.momentum_buffer, -lr);
-      } else if (fusable(slot.value, slot.value) && fusable(grad, slot.value) && fusable(slot.momentum_buffer, slot.value)) {
-        momentum_fused(slot.value.data_ptr<float>(), grad.data_ptr<float>(), slot.momentum_buffer.data_ptr<float>(),
-                       slot.value.numel(), static_cast<float>(momentum), static_cast<float>(-lr));
+      } else if (fused_kernels_available() && fusable(slot.value, slot.value) && fusable(grad, slot.value) &&
+                 fusable(slot.momentum_buffer, slot.value)) {
+        momentum_update(slot.value.data_ptr<float>(), grad.data_ptr<float>(), slot.momentum_buffer.data_ptr<float>(),
+                        slot.value.numel(), static_cast<float>(momentum), static_cast<float>(-lr));
       } else {
         slot.momentum_buffer.mul_(momentum).add_(grad);
         slot.value.add_(slot.momentum_buffer, -lr);
@@ -197,13 +166,13 @@ int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, dou
       const double bias_correction2 = 1 - std::pow(beta2, step);
       const double step_size = lr / bias_correction1;
       const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-      if (fusable(slot.value, slot.value) && fusable(raw_grad, slot.value) && fusable(slot.exp_avg, slot.value) &&
-          fusable(slot.exp_avg_sq, slot.value)) {
-        adam_fused(slot.value.data_ptr<float>(), raw_grad.data_ptr<float>(), slot.exp_avg.data_ptr<float>(),
-                   slot.exp_avg_sq.data_ptr<float>(), slot.value.numel(), static_cast<float>(beta1),
-                   static_cast<float>(1 - beta1), static_cast<float>(beta2), static_cast<float>(1 - beta2),
-                   static_cast<float>(weight_decay), static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps),
-                   static_cast<float>(-step_size));
+      if (fused_kernels_available() && fusable(slot.value, slot.value) && fusable(raw_grad, slot.value) &&
+          fusable(slot.exp_avg, slot.value) && fusable(slot.exp_avg_sq, slot.value)) {
+        adam_update(slot.value.data_ptr<float>(), raw_grad.data_ptr<float>(), slot.exp_avg.data_ptr<float>(),
+                    slot.exp_avg_sq.data_ptr<float>(), slot.value.numel(), static_cast<float>(beta1),
+                    static_cast<float>(1 - beta1), static_cast<float>(beta2), static_cast<float>(1 - beta2),
+                    static_cast<float>(weight_decay), static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps),
+                    static_cast<float>(-step_size));
         return;
       }
       at::Tensor grad = weight_decay != 0 ? raw_grad.add(slot.value, weight_decay) : raw_grad;
