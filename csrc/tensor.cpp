@@ -1,5 +1,9 @@
 // tensor.cpp: creation, copying data in and out, metadata and freeing.
 #include <dlfcn.h>
+#include <malloc.h>
+
+#include <algorithm>
+#include <climits>
 
 #include <cstring>
 
@@ -217,6 +221,16 @@ int32_t tf_set_num_threads(int32_t n) {
 }
 
 int32_t tf_get_num_threads(void) { return at::get_num_threads(); }
+
+int32_t tf_tune_allocator(int64_t mmap_threshold, int64_t trim_threshold) {
+  return guard_status([&] {
+    TORCH_CHECK(mmap_threshold > 0 && trim_threshold > 0, "allocator thresholds must be positive");
+    TORCH_CHECK(mallopt(M_MMAP_THRESHOLD, static_cast<int>(std::min<int64_t>(mmap_threshold, INT32_MAX))) == 1,
+                "malloc refused an mmap threshold of ", mmap_threshold, " bytes");
+    TORCH_CHECK(mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::min<int64_t>(trim_threshold, INT32_MAX))) == 1,
+                "malloc refused a trim threshold of ", trim_threshold, " bytes");
+  });
+}
 
 tf_tensor tf_randperm(int64_t n) {
   return guard_tensor([&] { return at::randperm(n, at::TensorOptions().dtype(at::kLong)); });

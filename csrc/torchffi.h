@@ -63,6 +63,13 @@ TF_EXPORT tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, d
 TF_EXPORT int32_t tf_set_num_threads(int32_t n);
 /* The number of threads LibTorch uses for intra-op parallelism. */
 TF_EXPORT int32_t tf_get_num_threads(void);
+/*
+ * Asks glibc's malloc to keep freed blocks of up to mmap_threshold bytes for
+ * reuse, trimming the heap only past trim_threshold: LibTorch frees and
+ * reallocates the same large buffers every training step, and by default
+ * each one is unmapped and faulted back in. Process-wide; returns 0 on success.
+ */
+TF_EXPORT int32_t tf_tune_allocator(int64_t mmap_threshold, int64_t trim_threshold);
 /* Random permutation of 0..n-1 (int64) from the global generator, like torch.randperm. */
 TF_EXPORT tf_tensor tf_randperm(int64_t n);
 

@@ -55,6 +55,7 @@ export const symbols = {
   tf_manual_seed: { args: [I64], returns: I32 },
   tf_set_num_threads: { args: [I32], returns: I32 },
   tf_get_num_threads: { args: [], returns: I32 },
+  tf_tune_allocator: { args: [I64, I64], returns: I32 },
   tf_uniform: { args: [B, I32, F64, F64, I32], returns: T },
   tf_randperm: { args: [I64], returns: T },
 
