@@ -1,0 +1,265 @@
+/**
+ * The benchmark workloads in TypeScript, on torchffi. The same work is written
+ * in `workloads.py` (PyTorch) and `cpp/workloads.cpp` (C++ LibTorch); `run.ts`
+ * runs all of them and prints the comparison table.
+ *
+ * Run: deno run -A bench/workloads.ts [--json] [--quick] [--threads N] [--only a,b] [--data DIR]
+ *  or: bun bench/workloads.ts [--json] ...
+ *
+ * With `--json` it prints one JSON object: for each workload the per-iteration
+ * times in microseconds (one sample per chunk of iterations) and the final loss.
+ * Each workload seeds LibTorch's generator, then builds its model, so every
+ * implementation starts from the same weights and does the same steps.
+ *
+ * @module
+ */
+import process from "node:process";
+import {
+  cat,
+  crossEntropy,
+  getNumThreads,
+  loadMnist,
+  manualSeed,
+  Memory,
+  MnistCnn,
+  MnistFfn,
+  noGrad,
+  predictClasses,
+  setNumThreads,
+  type Tensor,
+  tensor,
+  tidy,
+  train,
+} from "../mod.ts";
+
+/** How many iterations a workload warms up with, times, and in how many chunks (one sample each). */
+interface Plan {
+  warmup: number;
+  iterations: number;
+  chunks: number;
+}
+
+/** One workload's result, the same shape in every implementation. */
+interface Result {
+  warmup: number;
+  iterations: number;
+  /** Microseconds per iteration, one value per chunk. */
+  samples_us: number[];
+  /** The final loss (null where there is none). */
+  loss: number | null;
+  /** Anything else worth showing (batch size, accuracy, steps...). */
+  info: Record<string, number>;
+}
+
+// Keep these numbers equal in workloads.py and cpp/workloads.cpp: run.ts checks
+// that every implementation reports the same warmup and iterations.
+const SEED = 1;
+const LR = 1e-3; // Adam, PyTorch's defaults otherwise, everywhere
+const STEP_BATCHES = 8; // training steps cycle over the first 8 batches of the training set
+const EPOCH_BATCH = 128;
+const QUICK_EPOCH_SAMPLES = 3840; // --quick trains the epoch workload on 30 batches only
+const INFERENCE_BATCH = 1000;
+
+const PLANS: Record<string, { full: Plan; quick: Plan }> = {
+  op_add: { full: { warmup: 2000, iterations: 20000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
+  op_add_grad: { full: { warmup: 2000, iterations: 20000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
+  ffn_step_16: { full: { warmup: 50, iterations: 1000, chunks: 10 }, quick: { warmup: 10, iterations: 100, chunks: 5 } },
+  ffn_step_64: { full: { warmup: 50, iterations: 500, chunks: 10 }, quick: { warmup: 10, iterations: 50, chunks: 5 } },
+  ffn_step_128: { full: { warmup: 50, iterations: 500, chunks: 10 }, quick: { warmup: 10, iterations: 50, chunks: 5 } },
+  cnn_step_128: { full: { warmup: 5, iterations: 60, chunks: 6 }, quick: { warmup: 2, iterations: 10, chunks: 5 } },
+  cnn_step_512: { full: { warmup: 3, iterations: 20, chunks: 5 }, quick: { warmup: 1, iterations: 5, chunks: 5 } },
+  cnn_epoch: { full: { warmup: 0, iterations: 1, chunks: 1 }, quick: { warmup: 0, iterations: 1, chunks: 1 } },
+  cnn_inference: { full: { warmup: 1, iterations: 5, chunks: 5 }, quick: { warmup: 1, iterations: 2, chunks: 2 } },
+};
+
+interface Options {
+  json: boolean;
+  quick: boolean;
+  threads: number;
+  only: string[] | null;
+  data: string | undefined;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { json: false, quick: false, threads: 1, only: null, data: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === "--json") options.json = true;
+    else if (arg === "--quick") options.quick = true;
+    else if (arg === "--threads") options.threads = Number(value());
+    else if (arg === "--only") options.only = value().split(",").filter(Boolean);
+    else if (arg === "--data") options.data = value();
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (!Number.isSafeInteger(options.threads) || options.threads < 1) throw new Error("--threads needs a positive integer");
+  for (const name of options.only ?? []) if (!(name in PLANS)) throw new Error(`unknown workload ${name}`);
+  return options;
+}
+
+/** Runs `body` for the plan's warmup, then times its iterations chunk by chunk. */
+function timeLoop(plan: Plan, body: (iteration: number) => void): number[] {
+  let i = 0;
+  for (; i < plan.warmup; i++) body(i);
+  const perChunk = plan.iterations / plan.chunks;
+  const samples: number[] = [];
+  for (let c = 0; c < plan.chunks; c++) {
+    const start = performance.now();
+    for (let j = 0; j < perChunk; j++) body(i++);
+    samples.push(((performance.now() - start) * 1000) / perChunk);
+  }
+  return samples;
+}
+
+/** Per-op cost: `a.add(b)` on 2x2 tensors, freed at once, outside any scope. */
+function opAdd(plan: Plan, requiresGrad: boolean): Result {
+  const a = tensor([[1, 2], [3, 4]]);
+  const b = tensor([[5, 6], [7, 8]]);
+  a.requiresGrad = requiresGrad;
+  b.requiresGrad = requiresGrad;
+  // Written out (no callback per op) to time the op, not the harness; the same in Python and C++.
+  for (let i = 0; i < plan.warmup; i++) a.add(b).dispose();
+  const perChunk = plan.iterations / plan.chunks;
+  const samples: number[] = [];
+  for (let c = 0; c < plan.chunks; c++) {
+    const start = performance.now();
+    for (let j = 0; j < perChunk; j++) a.add(b).dispose();
+    samples.push(((performance.now() - start) * 1000) / perChunk);
+  }
+  a.dispose();
+  b.dispose();
+  return { ...plan, samples_us: samples, loss: null, info: {} };
+}
+
+/**
+ * One training step of `model` per iteration: forward, cross-entropy, backward,
+ * one Adam step over every parameter, and the loss read back (as `train()` does).
+ * Iteration i uses batch i mod 8 of the first 8 batches of the training set.
+ */
+function trainingSteps(plan: Plan, x: Tensor, y: Tensor, batch: number, makeModel: (mem: Memory) => MnistFfn | MnistCnn): Result {
+  return tidy(() => {
+    const xs: Tensor[] = [];
+    const ys: Tensor[] = [];
+    for (let k = 0; k < STEP_BATCHES; k++) {
+      xs.push(x.narrow(0, k * batch, batch));
+      ys.push(y.narrow(0, k * batch, batch));
+    }
+    using mem = new Memory();
+    manualSeed(SEED);
+    const model = makeModel(mem);
+    let loss = NaN;
+    const samples = timeLoop(plan, (i) => {
+      const k = i % STEP_BATCHES;
+      loss = tidy(() => {
+        const l = crossEntropy(ys[k], model.forward(mem, xs[k]));
+        l.backward();
+        mem.applyGradsAdam(LR);
+        return l.item();
+      });
+    });
+    return { ...plan, samples_us: samples, loss, info: { batch, steps: plan.warmup + plan.iterations } };
+  });
+}
+
+/** One epoch of the CNN with `train()`: batch 128, reshuffled with randperm. */
+function cnnEpoch(plan: Plan, x: Tensor, y: Tensor): Result {
+  const history: number[] = [];
+  const samples = timeLoop(plan, () => {
+    using mem = new Memory();
+    manualSeed(SEED);
+    const model = new MnistCnn(mem);
+    history.push(...train(mem, x, y, model, { epochs: 1, batchSize: EPOCH_BATCH, lr: LR, optimizer: "adam", loss: crossEntropy }));
+  });
+  const n = x.shape[0];
+  return { ...plan, samples_us: samples, loss: history[history.length - 1], info: { batch: EPOCH_BATCH, images: n, steps: Math.ceil(n / EPOCH_BATCH) } };
+}
+
+/**
+ * Predicted classes of the 10,000 test images with the freshly seeded CNN, in
+ * batches of 1000 without gradients. The loss (untimed) is the test
+ * cross-entropy of the same model, to show every implementation has the same weights.
+ */
+function cnnInference(plan: Plan, x: Tensor, y: Tensor): Result {
+  using mem = new Memory();
+  manualSeed(SEED);
+  const model = new MnistCnn(mem);
+  const samples = timeLoop(plan, () => predictClasses(mem, model, x, INFERENCE_BATCH).dispose());
+  // Untimed checks: the accuracy of those predictions and the test loss of the same model.
+  const { loss, correct } = noGrad(() =>
+    tidy(() => {
+      const parts: Tensor[] = [];
+      for (let start = 0; start < x.shape[0]; start += INFERENCE_BATCH) {
+        parts.push(model.forward(mem, x.narrow(0, start, Math.min(INFERENCE_BATCH, x.shape[0] - start))));
+      }
+      const logits = cat(parts);
+      return { loss: crossEntropy(y, logits).item(), correct: predictClasses(mem, model, x, INFERENCE_BATCH).eq(y).sum().item() };
+    })
+  );
+  return { ...plan, samples_us: samples, loss, info: { batch: INFERENCE_BATCH, images: x.shape[0], accuracy: correct / x.shape[0] } };
+}
+
+function runtimeName(): string {
+  const g = globalThis as { Deno?: { version: { deno: string; v8: string } }; Bun?: { version: string } };
+  if (g.Deno) return `Deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`;
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  return `unknown runtime ${process.version}`;
+}
+
+function main(): void {
+  const options = parseArgs(process.argv.slice(2));
+  setNumThreads(options.threads);
+  const plan = (name: string): Plan | null => {
+    if (options.only && !options.only.includes(name)) return null;
+    return options.quick ? PLANS[name].quick : PLANS[name].full;
+  };
+  const log = (message: string) => {
+    if (!options.json) console.log(message);
+  };
+  const results: Record<string, Result> = {};
+  const run = (name: string, work: (p: Plan) => Result) => {
+    const p = plan(name);
+    if (!p) return;
+    const result = work(p);
+    results[name] = result;
+    const sorted = [...result.samples_us].sort((a, b) => a - b);
+    log(`${name.padEnd(14)} ${sorted[Math.floor(sorted.length / 2)].toFixed(2).padStart(12)} us/iter  loss ${result.loss ?? "-"}`);
+  };
+
+  run("op_add", (p) => opAdd(p, false));
+  run("op_add_grad", (p) => opAdd(p, true));
+
+  const trainingWorkloads = ["ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch"];
+  if (trainingWorkloads.some((name) => plan(name) !== null)) {
+    tidy(() => {
+      const { x, y } = loadMnist(options.data);
+      const images = x.view([-1, 1, 28, 28]);
+      for (const batch of [16, 64, 128]) run(`ffn_step_${batch}`, (p) => trainingSteps(p, x, y, batch, (mem) => new MnistFfn(mem)));
+      for (const batch of [128, 512]) run(`cnn_step_${batch}`, (p) => trainingSteps(p, images, y, batch, (mem) => new MnistCnn(mem)));
+      const epochSamples = options.quick ? QUICK_EPOCH_SAMPLES : images.shape[0];
+      run("cnn_epoch", (p) => cnnEpoch(p, images.narrow(0, 0, epochSamples), y.narrow(0, 0, epochSamples)));
+    });
+  }
+
+  if (plan("cnn_inference") !== null) {
+    tidy(() => {
+      const test = loadMnist(options.data, "test");
+      run("cnn_inference", (p) => cnnInference(p, test.x.view([-1, 1, 28, 28]), test.y));
+    });
+  }
+
+  if (options.json) {
+    console.log(JSON.stringify({
+      implementation: "Deno" in globalThis ? "deno" : "bun",
+      runtime: runtimeName(),
+      threads: getNumThreads(),
+      quick: options.quick,
+      workloads: results,
+    }));
+  }
+}
+
+main();
