@@ -1,5 +1,7 @@
 // nn.cpp: the neural-network functions layers and losses are built from,
 // each one fused LibTorch op.
+#include <climits>
+
 #include "internal.h"
 
 using namespace torchffi;
@@ -22,6 +24,9 @@ tf_tensor tf_linear(tf_tensor input, tf_tensor weight, tf_tensor bias) {
 tf_tensor tf_conv2d(tf_tensor input, tf_tensor weight, tf_tensor bias, int64_t stride_h, int64_t stride_w,
                     int64_t padding_h, int64_t padding_w, int64_t dilation_h, int64_t dilation_w, int64_t groups) {
   return guard_tensor([&] {
+    // LibTorch keeps groups in an int and divides by it: an out-of-range value
+    // would wrap to 0 and raise SIGFPE, which no catch can stop.
+    TORCH_CHECK(groups >= 1 && groups <= INT32_MAX, "groups must be between 1 and ", INT32_MAX, ", got ", groups);
     return at::conv2d(deref(input), deref(weight), optional_tensor(bias), {stride_h, stride_w}, {padding_h, padding_w},
                       {dilation_h, dilation_w}, groups);
   });

@@ -44,7 +44,9 @@ export abstract class TensorNn extends TensorGrad {
     const [ph, pw] = pair("conv2d", "padding", options.padding ?? 0, 0);
     const [dh, dw] = pair("conv2d", "dilation", options.dilation ?? 1, 1);
     const groups = options.groups ?? 1;
-    if (!Number.isSafeInteger(groups) || groups < 1) throw new TorchError("conv2d", `groups must be a positive integer, got ${String(groups)}`);
+    if (!Number.isSafeInteger(groups) || groups < 1 || groups > 2 ** 31 - 1) {
+      throw new TorchError("conv2d", `groups must be an integer from 1 to ${2 ** 31 - 1}, got ${String(groups)}`);
+    }
     return wrap(native.tf_conv2d(h, w, b, sh, sw, ph, pw, dh, dw, groups), "conv2d");
   }
 
