@@ -29,8 +29,8 @@ QUICK_EPOCH_SAMPLES = 3840
 INFERENCE_BATCH = 1000
 
 PLANS = {
-    "op_add": {"full": (2000, 20000, 10), "quick": (200, 2000, 5)},
-    "op_add_grad": {"full": (2000, 20000, 10), "quick": (200, 2000, 5)},
+    "op_add": {"full": (100000, 200000, 10), "quick": (200, 2000, 5)},
+    "op_add_grad": {"full": (100000, 200000, 10), "quick": (200, 2000, 5)},
     "ffn_step_16": {"full": (50, 1000, 10), "quick": (10, 100, 5)},
     "ffn_step_64": {"full": (50, 500, 10), "quick": (10, 50, 5)},
     "ffn_step_128": {"full": (50, 500, 10), "quick": (10, 50, 5)},

@@ -61,8 +61,8 @@ const QUICK_EPOCH_SAMPLES = 3840; // --quick trains the epoch workload on 30 bat
 const INFERENCE_BATCH = 1000;
 
 const PLANS: Record<string, { full: Plan; quick: Plan }> = {
-  op_add: { full: { warmup: 2000, iterations: 20000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
-  op_add_grad: { full: { warmup: 2000, iterations: 20000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
+  op_add: { full: { warmup: 100000, iterations: 200000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
+  op_add_grad: { full: { warmup: 100000, iterations: 200000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
   ffn_step_16: { full: { warmup: 50, iterations: 1000, chunks: 10 }, quick: { warmup: 10, iterations: 100, chunks: 5 } },
   ffn_step_64: { full: { warmup: 50, iterations: 500, chunks: 10 }, quick: { warmup: 10, iterations: 50, chunks: 5 } },
   ffn_step_128: { full: { warmup: 50, iterations: 500, chunks: 10 }, quick: { warmup: 10, iterations: 50, chunks: 5 } },
