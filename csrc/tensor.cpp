@@ -9,6 +9,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <c10/util/Logging.h>
+
 #include "internal.h"
 
 namespace torchffi {
@@ -17,7 +19,15 @@ std::atomic<int64_t> live_handles{0};
 
 namespace {
 thread_local std::string last_error;
-}
+
+// Every c10::Error records a C++ backtrace when it is built (milliseconds of
+// symbolizing), and the ABI drops it anyway: messages cross without one. So
+// the library is loaded with backtrace collection switched off.
+const bool backtraces_off = [] {
+  c10::SetStackTraceFetcher([] { return std::string(); });
+  return true;
+}();
+}  // namespace
 
 void set_last_error(const char* message) {
   // Assigning may itself throw bad_alloc; losing the message beats aborting.
@@ -124,10 +134,11 @@ int32_t tf_meta(tf_tensor t, int64_t* out, int32_t cap) {
     const auto tensor_borrow = deref(t);
     const at::Tensor& tensor = *tensor_borrow;
     const int64_t ndim = tensor.dim();
-    TORCH_CHECK(out != nullptr && cap >= 3 + ndim, "metadata buffer too small for ", ndim, " dims");
+    TORCH_CHECK(out != nullptr && cap >= 3, "metadata buffer too small");
     out[0] = to_code(tensor.scalar_type());
     out[1] = ndim;
     out[2] = tensor.requires_grad() ? 1 : 0;
+    TORCH_CHECK(cap >= 3 + ndim, "metadata buffer too small for ", ndim, " dims");
     for (int64_t i = 0; i < ndim; ++i) out[3 + i] = tensor.size(i);
   });
 }

@@ -42,7 +42,8 @@ TF_EXPORT void tf_free_many(const tf_tensor* ts, int32_t n);
 TF_EXPORT tf_tensor tf_from_data(const void* data, int64_t nbytes, const int64_t* shape, int32_t ndim, int32_t dtype);
 /* Copies t's elements, converted to dtype, in row-major order into out (nbytes must match). */
 TF_EXPORT int32_t tf_copy_out(tf_tensor t, int32_t dtype, void* out, int64_t nbytes);
-/* Writes [dtype, ndim, requires_grad, dims...] into out (cap entries); fails if they do not fit. */
+/* Writes [dtype, ndim, requires_grad, dims...] into out (cap entries); when the dims do not fit it
+   fails after writing the first three, so the caller can retry with room for ndim. */
 TF_EXPORT int32_t tf_meta(tf_tensor t, int64_t* out, int32_t cap);
 /* Writes the single element of t, as a double, into out[0]; fails unless numel is 1. */
 TF_EXPORT int32_t tf_item(tf_tensor t, double* out);

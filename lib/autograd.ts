@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { TorchError } from "./errors.ts";
 import { native } from "./ffi/library.ts";
 
 /**
@@ -17,6 +18,7 @@ import { native } from "./ffi/library.ts";
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new TorchError("noGrad", `expected a function, got ${fn === null ? "null" : typeof fn}`);
   const previous = native.tf_set_grad_enabled(0);
   try {
     return fn();

@@ -95,6 +95,10 @@ export class Memory {
    * ```
    */
   newPush(shape: readonly number[], requiresGrad = true): number {
+    this.#live("newPush");
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new TorchError("newPush", `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    }
     return tidy(() => {
       const t = randn(shape);
       if (requiresGrad) t.requiresGrad = true;

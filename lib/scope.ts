@@ -174,6 +174,7 @@ function closeScope(scope: NativeResource[], result: unknown): void {
  * ```
  */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== "function") throw new TorchError("tidy", `expected a function, got ${fn === null ? "null" : typeof fn}`);
   const scope: NativeResource[] = [];
   scopes.push(scope);
   let result: T;

@@ -19,7 +19,9 @@ import { checkStatus, native } from "./ffi/library.ts";
  * ```
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1) throw new TorchError("setNumThreads", `expected a positive integer, got ${String(n)}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) {
+    throw new TorchError("setNumThreads", `expected an integer from 1 to ${2 ** 31 - 1}, got ${String(n)}`);
+  }
   checkStatus(native.tf_set_num_threads(n), "setNumThreads");
 }
 

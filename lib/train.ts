@@ -138,6 +138,7 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
             yb = y.narrow(0, start, size);
           }
           const l = loss(yb, model.forward(mem, xb));
+          if (!(l instanceof Tensor)) throw new TorchError("train", `the loss must return a Tensor, got ${l === null ? "null" : typeof l}`);
           l.backward();
           applyOptimizer(mem, settings);
           return l.item();

@@ -1,20 +1,29 @@
 /**
  * The Bun adapter: opens the shim with `bun:ffi`. Handles are plain numbers
- * (addresses); `null` is a NULL pointer.
+ * (addresses); `null` is a NULL pointer. `bun:ffi` is fetched synchronously
+ * with `process.getBuiltinModule` when the library is opened, so that this
+ * module loads on any runtime and nothing waits on a top-level `await` (which
+ * makes Bun drop messages posted to a Worker while it starts).
  *
  * @module
  */
-import { dlopen, FFIType } from "bun:ffi";
+import process from "node:process";
 import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
 
-const bunTypes: Record<NativeType, FFIType> = {
-  tensor: FFIType.ptr,
-  store: FFIType.ptr,
-  buffer: FFIType.ptr,
-  i32: FFIType.i32,
-  i64: FFIType.i64,
-  f64: FFIType.f64,
-  void: FFIType.void,
+type BunType = "ptr" | "i32" | "i64" | "f64" | "void";
+
+interface BunFfi {
+  dlopen(path: string, symbols: Record<string, { args: BunType[]; returns: BunType }>): { symbols: unknown };
+}
+
+const bunTypes: Record<NativeType, BunType> = {
+  tensor: "ptr",
+  store: "ptr",
+  buffer: "ptr",
+  i32: "i32",
+  i64: "i64",
+  f64: "f64",
+  void: "void",
 };
 
 // Addresses fit in 53 bits, so they are written as two 32-bit halves without BigInt.
@@ -36,14 +45,14 @@ function packAddresses(handles: readonly unknown[], count: number, words: Int32A
  * ```
  */
 export function openLibrary(path: string): NativeLibrary {
+  const ffi = (process as unknown as { getBuiltinModule(id: string): BunFfi }).getBuiltinModule("bun:ffi");
   const table = Object.fromEntries(
     Object.entries(symbols).map(([name, spec]) => [name, {
       args: spec.args.map((type) => bunTypes[type]),
       returns: bunTypes[spec.returns],
     }]),
   );
-  const opened = dlopen(path, table);
-  const bound = opened.symbols as unknown as NativeSymbols;
+  const bound = ffi.dlopen(path, table).symbols as NativeSymbols;
   let scratch = new Int32Array(512);
   return {
     symbols: bound,

@@ -1,12 +1,21 @@
 /**
  * The Deno adapter: opens the shim with `Deno.dlopen`. Handles are Deno pointer
- * objects; `null` is a NULL pointer.
+ * objects; `null` is a NULL pointer. It reaches `Deno` through `globalThis`
+ * with the few types it needs declared here, so that the module loads (and
+ * type-checks) on any runtime and is only called on Deno.
  *
  * @module
  */
 import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
 
-const denoTypes: Record<NativeType, Deno.NativeResultType> = {
+type DenoType = "pointer" | "buffer" | "i32" | "i64" | "f64" | "void";
+
+interface DenoFfi {
+  dlopen(path: string, symbols: Record<string, { parameters: DenoType[]; result: DenoType }>): { symbols: unknown };
+  UnsafePointer: { value(pointer: unknown): number | bigint };
+}
+
+const denoTypes: Record<NativeType, DenoType> = {
   tensor: "pointer",
   store: "pointer",
   buffer: "buffer",
@@ -26,14 +35,14 @@ const denoTypes: Record<NativeType, Deno.NativeResultType> = {
  * ```
  */
 export function openLibrary(path: string): NativeLibrary {
+  const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
   const table = Object.fromEntries(
     Object.entries(symbols).map(([name, spec]) => [name, {
-      parameters: spec.args.map((type) => denoTypes[type]) as Deno.NativeType[],
+      parameters: spec.args.map((type) => denoTypes[type]),
       result: denoTypes[spec.returns],
     }]),
   );
-  const opened = Deno.dlopen(path, table);
-  const bound = opened.symbols as unknown as NativeSymbols;
+  const bound = deno.dlopen(path, table).symbols as NativeSymbols;
   const free = bound.tf_free;
   return {
     symbols: bound,
@@ -44,9 +53,7 @@ export function openLibrary(path: string): NativeLibrary {
     },
     handleList(handles) {
       const list = new BigUint64Array(handles.length);
-      for (let i = 0; i < handles.length; i++) {
-        list[i] = BigInt(Deno.UnsafePointer.value(handles[i] as Deno.PointerValue));
-      }
+      for (let i = 0; i < handles.length; i++) list[i] = BigInt(deno.UnsafePointer.value(handles[i]));
       return list;
     },
   };

@@ -9,6 +9,8 @@ import { existsSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { TorchError } from "../errors.ts";
+import { openLibrary as openWithBun } from "./bun.ts";
+import { openLibrary as openWithDeno } from "./deno.ts";
 import type { Handle, NativeLibrary, NativeSymbols } from "./symbols.ts";
 
 function libraryPath(): string {
@@ -28,10 +30,8 @@ function libraryPath(): string {
   return beside;
 }
 
-// The adapter is chosen by a computed specifier so that Deno never resolves
-// `bun:ffi` and Bun never touches `Deno.dlopen`.
-const adapter = "Deno" in globalThis ? "./deno.ts" : "./bun.ts";
-const { openLibrary } = await import(adapter) as { openLibrary(path: string): NativeLibrary };
+// Both adapters load everywhere; only the running runtime's is called.
+const openLibrary = "Deno" in globalThis ? openWithDeno : openWithBun;
 
 /**
  * The opened library with every C function bound.

@@ -49,6 +49,7 @@ const listSlots = [new Int32Array(2 * MAX_LIST), new Int32Array(2 * MAX_LIST)];
  * ```
  */
 export function int64List(op: string, values: readonly number[], slot = 0): Int32Array {
+  if (!Array.isArray(values)) throw new TorchError(op, `expected an array of integers, got ${values === null ? "null" : typeof values}`);
   if (values.length > MAX_LIST) throw new TorchError(op, `at most ${MAX_LIST} dims are supported, got ${values.length}`);
   const words = listSlots[slot];
   for (let i = 0; i < values.length; i++) {

@@ -7,7 +7,8 @@ import { TorchError } from "../errors.ts";
 import { type Memory } from "../memory.ts";
 import type { Conv2dOptions, Tensor } from "../tensor.ts";
 import type { Compute } from "./compute.ts";
-import { positiveInteger, registerPytorchParameters } from "./init.ts";
+import { conv2d } from "./functional.ts";
+import { positiveInteger, registerPytorchParameters, requireMemory } from "./init.ts";
 
 /** Options of `Conv2d` beyond kernel size, channels and stride. */
 export interface Conv2dLayerOptions {
@@ -48,8 +49,9 @@ export class Conv2d implements Compute {
     inChannels: number,
     outChannels: number,
     stride = 1,
-    options: Conv2dLayerOptions = {},
+    layerOptions: Conv2dLayerOptions | null = {},
   ) {
+    const options = layerOptions ?? {};
     positiveInteger("Conv2d", "kernelSize", kernelSize);
     positiveInteger("Conv2d", "inChannels", inChannels);
     positiveInteger("Conv2d", "outChannels", outChannels);
@@ -67,6 +69,7 @@ export class Conv2d implements Compute {
 
   /** `input [N, inChannels, H, W]` to `[N, outChannels, H', W']`. */
   forward(mem: Memory, input: Tensor): Tensor {
-    return input.conv2d(mem.get(this.weight), this.bias === null ? null : mem.get(this.bias), this.options);
+    requireMemory("Conv2d.forward", mem);
+    return conv2d(input, mem.get(this.weight), this.bias === null ? null : mem.get(this.bias), this.options);
   }
 }

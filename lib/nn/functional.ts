@@ -28,7 +28,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
  * const y = conv2d(image, kernel, null, { padding: 1 });
  * ```
  */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions | null): Tensor {
   operand(input, "conv2d");
   return input.conv2d(weight, bias, options);
 }

@@ -8,7 +8,7 @@
 import { TorchError } from "../errors.ts";
 import { native } from "../ffi/library.ts";
 import { int64List } from "../ffi/marshal.ts";
-import type { Memory } from "../memory.ts";
+import { Memory } from "../memory.ts";
 import { tidy } from "../scope.ts";
 import { wrap } from "../tensor.ts";
 
@@ -36,6 +36,7 @@ export function registerPytorchParameters(
   bias: boolean,
   op: string,
 ): { weight: number; bias: number | null } {
+  requireMemory(op, mem);
   const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
   if (fanIn <= 0) throw new TorchError(op, "cannot initialise a layer with no inputs");
   // The arithmetic mirrors torch.nn.init.kaiming_uniform_ so the bound is bit-for-bit the same.
@@ -45,6 +46,20 @@ export function registerPytorchParameters(
   const weight = uniformParameter(mem, shape, Math.sqrt(3.0) * std, op);
   const biasId = bias ? uniformParameter(mem, [shape[0]], 1 / Math.sqrt(fanIn), op) : null;
   return { weight, bias: biasId };
+}
+
+/**
+ * `mem` if it is a `Memory`, or a clear error naming the layer (plain
+ * JavaScript callers can pass anything).
+ *
+ * @example
+ * ```ts
+ * requireMemory("Linear", mem).get(weightId);
+ * ```
+ */
+export function requireMemory(op: string, mem: Memory): Memory {
+  if (!(mem instanceof Memory)) throw new TorchError(op, `expected a Memory, got ${mem === null ? "null" : typeof mem}`);
+  return mem;
 }
 
 /**

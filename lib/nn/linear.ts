@@ -7,7 +7,7 @@ import { type Memory } from "../memory.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Compute } from "./compute.ts";
 import { linear } from "./functional.ts";
-import { positiveInteger, registerPytorchParameters } from "./init.ts";
+import { positiveInteger, registerPytorchParameters, requireMemory } from "./init.ts";
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -36,16 +36,17 @@ export class Linear implements Compute {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(mem: Memory, inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(mem: Memory, inFeatures: number, outFeatures: number, options: LinearOptions | null = {}) {
     this.inFeatures = positiveInteger("Linear", "inFeatures", inFeatures);
     this.outFeatures = positiveInteger("Linear", "outFeatures", outFeatures);
-    const ids = registerPytorchParameters(mem, [outFeatures, inFeatures], options.bias ?? true, "Linear");
+    const ids = registerPytorchParameters(mem, [outFeatures, inFeatures], options?.bias ?? true, "Linear");
     this.weight = ids.weight;
     this.bias = ids.bias;
   }
 
   /** `input [..., inFeatures]` to `[..., outFeatures]`. */
   forward(mem: Memory, input: Tensor): Tensor {
+    requireMemory("Linear.forward", mem);
     return linear(input, mem.get(this.weight), this.bias === null ? null : mem.get(this.bias));
   }
 }

@@ -14,7 +14,8 @@ import { formatTensor, type NestedArray } from "../format.ts";
 import { NativeResource } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 
-const metaWords = new Int32Array(2 * (3 + 64));
+// Reused for every metadata read; grown in the rare case of more than 64 dims.
+let metaWords = new Int32Array(2 * (3 + 64));
 const itemOut = new Float64Array(1);
 
 interface Meta {
@@ -42,7 +43,12 @@ export abstract class TensorCore extends NativeResource {
   #readMeta(op = "metadata"): Meta {
     const handle = this.handleFor(op);
     if (this._meta) return this._meta;
-    if (native.tf_meta(handle, metaWords, metaWords.length / 2) !== 0) throw lastError(op);
+    if (native.tf_meta(handle, metaWords, metaWords.length / 2) !== 0) {
+      const needed = 3 + readInt64(metaWords, 1);
+      if (needed * 2 <= metaWords.length) throw lastError(op);
+      metaWords = new Int32Array(2 * needed);
+      if (native.tf_meta(handle, metaWords, needed) !== 0) throw lastError(op);
+    }
     const ndim = readInt64(metaWords, 1);
     const shape: number[] = new Array(ndim);
     for (let i = 0; i < ndim; i++) shape[i] = readInt64(metaWords, 3 + i);
