@@ -13,8 +13,20 @@
 
 namespace torchffi {
 
-// Counts handles alive across all threads; tests use it to prove loops leak nothing.
-extern std::atomic<int64_t> live_handles;
+// The live-handle count, kept per thread so that making and freeing a handle
+// costs no locked instruction; a handle made on one thread may be freed on
+// another, so only the sum over all threads (live_handle_total) means anything.
+struct HandleCounter {
+  std::atomic<int64_t> value{0};
+};
+HandleCounter& this_thread_counter();
+int64_t live_handle_total();
+
+inline void count_handles(int64_t delta) {
+  auto& value = this_thread_counter().value;
+  // Only this thread writes its counter; readers may see a slightly old value.
+  value.store(value.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
 
 // Stores the failure message for this thread; tf_last_error() copies it out.
 void set_last_error(const char* message);
@@ -48,7 +60,7 @@ inline BorrowedTensor deref(tf_tensor t) { return BorrowedTensor(t); }
 // Hands the reference held by value to a new handle.
 inline tf_tensor wrap(at::Tensor&& value) {
   TORCH_CHECK(value.defined(), "internal error: an operation returned an undefined tensor");
-  live_handles.fetch_add(1, std::memory_order_relaxed);
+  count_handles(1);
   return reinterpret_cast<tf_tensor>(value.unsafeReleaseTensorImpl());
 }
 

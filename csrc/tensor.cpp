@@ -6,6 +6,8 @@
 #include <climits>
 
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 #include <ATen/Parallel.h>
 
@@ -15,7 +17,31 @@
 
 namespace torchffi {
 
-std::atomic<int64_t> live_handles{0};
+namespace {
+std::mutex counters_mutex;
+// Every thread's counter, never freed: a thread may exit while handles it
+// made are still alive (or were freed elsewhere), and its share must stay in the sum.
+std::vector<HandleCounter*> counters;
+
+HandleCounter* register_counter() {
+  auto* counter = new HandleCounter();
+  std::lock_guard<std::mutex> lock(counters_mutex);
+  counters.push_back(counter);
+  return counter;
+}
+}  // namespace
+
+HandleCounter& this_thread_counter() {
+  thread_local HandleCounter* counter = register_counter();
+  return *counter;
+}
+
+int64_t live_handle_total() {
+  std::lock_guard<std::mutex> lock(counters_mutex);
+  int64_t total = 0;
+  for (const auto* counter : counters) total += counter->value.load(std::memory_order_relaxed);
+  return total;
+}
 
 namespace {
 thread_local std::string last_error;
@@ -88,13 +114,13 @@ int32_t tf_last_error(char* buf, int32_t cap) {
   return length;
 }
 
-int64_t tf_live_tensors(void) { return live_handles.load(std::memory_order_relaxed); }
+int64_t tf_live_tensors(void) { return live_handle_total(); }
 
 void tf_free(tf_tensor t) {
   if (t == nullptr) return;
   // Reclaiming the handle's reference and dropping it at once releases the tensor.
   ImplPtr::reclaim(reinterpret_cast<at::TensorImpl*>(t));
-  live_handles.fetch_sub(1, std::memory_order_relaxed);
+  count_handles(-1);
 }
 
 void tf_free_many(const tf_tensor* ts, int32_t n) {
