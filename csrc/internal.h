@@ -82,27 +82,13 @@ inline at::Scalar js_scalar(double value) {
   return at::Scalar(value);
 }
 
-// Runs body and turns any exception into a stored message plus a NULL result.
+// Runs body, turning any exception into this thread's error message; returns
+// whether it succeeded. Every entry point goes through here.
 template <typename Body>
-tf_tensor guard_tensor(Body&& body) noexcept {
-  try {
-    return wrap(body());
-  } catch (const c10::Error& e) {
-    set_last_error(e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    set_last_error(e.what());
-  } catch (...) {
-    set_last_error("unknown C++ exception");
-  }
-  return nullptr;
-}
-
-// Runs body and turns any exception into a stored message plus status 1.
-template <typename Body>
-int32_t guard_status(Body&& body) noexcept {
+bool run_guarded(Body&& body) noexcept {
   try {
     body();
-    return 0;
+    return true;
   } catch (const c10::Error& e) {
     set_last_error(e.what_without_backtrace());
   } catch (const std::exception& e) {
@@ -110,7 +96,21 @@ int32_t guard_status(Body&& body) noexcept {
   } catch (...) {
     set_last_error("unknown C++ exception");
   }
-  return 1;
+  return false;
+}
+
+// For entry points that make a tensor: its new handle, or NULL on failure.
+template <typename Body>
+tf_tensor guard_tensor(Body&& body) noexcept {
+  tf_tensor result = nullptr;
+  run_guarded([&] { result = wrap(body()); });
+  return result;
+}
+
+// For everything else: status 0 on success, 1 on failure.
+template <typename Body>
+int32_t guard_status(Body&& body) noexcept {
+  return run_guarded(body) ? 0 : 1;
 }
 
 }  // namespace torchffi

@@ -89,10 +89,13 @@ int32_t to_code(at::ScalarType type) {
 
 namespace {
 
-void check_shape(at::IntArrayRef shape) {
-  for (int64_t size : shape) {
-    TORCH_CHECK(size >= 0, "negative dimension ", size, " in shape ", shape);
+// A shape from the caller, refused if any size is negative.
+at::IntArrayRef checked_shape(const int64_t* shape, int32_t ndim) {
+  auto sizes = int_list(shape, ndim);
+  for (int64_t size : sizes) {
+    TORCH_CHECK(size >= 0, "negative dimension ", size, " in shape ", sizes);
   }
+  return sizes;
 }
 
 at::TensorOptions options(int32_t dtype) { return at::TensorOptions().dtype(to_scalar_type(dtype)); }
@@ -130,8 +133,7 @@ void tf_free_many(const tf_tensor* ts, int32_t n) {
 
 tf_tensor tf_from_data(const void* data, int64_t nbytes, const int64_t* shape, int32_t ndim, int32_t dtype) {
   return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
+    const auto sizes = checked_shape(shape, ndim);
     auto result = at::empty(sizes, options(dtype));
     const int64_t expected = result.numel() * static_cast<int64_t>(result.element_size());
     TORCH_CHECK(nbytes == expected, "data holds ", nbytes, " bytes but shape ", sizes, " needs ", expected);
@@ -180,43 +182,23 @@ int32_t tf_item(tf_tensor t, double* out) {
 }
 
 tf_tensor tf_zeros(const int64_t* shape, int32_t ndim, int32_t dtype) {
-  return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
-    return at::zeros(sizes, options(dtype));
-  });
+  return guard_tensor([&] { return at::zeros(checked_shape(shape, ndim), options(dtype)); });
 }
 
 tf_tensor tf_ones(const int64_t* shape, int32_t ndim, int32_t dtype) {
-  return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
-    return at::ones(sizes, options(dtype));
-  });
+  return guard_tensor([&] { return at::ones(checked_shape(shape, ndim), options(dtype)); });
 }
 
 tf_tensor tf_full(const int64_t* shape, int32_t ndim, double value, int32_t dtype) {
-  return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
-    return at::full(sizes, js_scalar(value), options(dtype));
-  });
+  return guard_tensor([&] { return at::full(checked_shape(shape, ndim), js_scalar(value), options(dtype)); });
 }
 
 tf_tensor tf_rand(const int64_t* shape, int32_t ndim, int32_t dtype) {
-  return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
-    return at::rand(sizes, options(dtype));
-  });
+  return guard_tensor([&] { return at::rand(checked_shape(shape, ndim), options(dtype)); });
 }
 
 tf_tensor tf_randn(const int64_t* shape, int32_t ndim, int32_t dtype) {
-  return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
-    return at::randn(sizes, options(dtype));
-  });
+  return guard_tensor([&] { return at::randn(checked_shape(shape, ndim), options(dtype)); });
 }
 
 tf_tensor tf_arange(double start, double end, double step, int32_t dtype) {
@@ -228,11 +210,7 @@ int32_t tf_manual_seed(int64_t seed) {
 }
 
 tf_tensor tf_uniform(const int64_t* shape, int32_t ndim, double low, double high, int32_t dtype) {
-  return guard_tensor([&] {
-    auto sizes = int_list(shape, ndim);
-    check_shape(sizes);
-    return at::empty(sizes, options(dtype)).uniform_(low, high);
-  });
+  return guard_tensor([&] { return at::empty(checked_shape(shape, ndim), options(dtype)).uniform_(low, high); });
 }
 
 // LibTorch's thread setting does not reach OpenBLAS, whose own threads then
