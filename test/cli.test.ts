@@ -43,6 +43,17 @@ for (const runtime of ["deno", "bun"] as const) {
       expect(total).toBe(1500);
     });
 
+    test("on a terminal, a live progress bar with loss, samples/s and ETA", () => {
+      // script(1) gives the command a pseudo-terminal, as a user's shell would.
+      const bin = join(root, "node_modules", ".bin", runtime);
+      const command = [bin, ...(runtime === "deno" ? ["run", "-A"] : []), "lib/cli.ts", "train", "--model", "ffn", "--limit", "3000",
+        "--epochs", "1", "--batch-size", "10", "--out", join(work, "tty.safetensors")].join(" ");
+      const run = spawnSync("script", ["-qec", command, "/dev/null"], { cwd: root, encoding: "utf8" });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/\r\x1b\[2Kepoch 1\/1 [█░]{24} +\d+%  loss \d\.\d{4}  [\d,]+ samples\/s  ETA \d+:\d\d/);
+      expect(run.stdout).toMatch(/epoch 1\/1  loss \d\.\d{4} .*test accuracy/);
+    });
+
     test("--help for each command", () => {
       for (const args of [["--help"], ["train", "--help"], ["eval", "--help"]]) {
         const run = cli(runtime, ...args);
