@@ -22,7 +22,6 @@ import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import {
   defaultDataDir,
-  keep,
   liveTensors,
   loadMnist,
   manualSeed,

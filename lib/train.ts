@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { noGrad } from "./autograd.ts";
 import { cat, randperm } from "./creation.ts";
 import { TorchError } from "./errors.ts";
-import type { AdamOptions, Memory } from "./memory.ts";
+import { type AdamOptions, Memory } from "./memory.ts";
 import type { Compute } from "./nn/compute.ts";
 import { crossEntropy, type Loss } from "./nn/loss.ts";
 import { applyOptimizer, checkOptimizer, type OptimizerKind, type OptimizerSettings } from "./optim.ts";
@@ -62,9 +62,9 @@ export interface TrainOptions {
   onBatch?: (progress: BatchProgress) => void;
 }
 
-function positiveInteger(name: string, value: unknown): number {
+function positiveInteger(op: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new TorchError("train", `${name} must be a positive integer, got ${String(value)}`);
+    throw new TorchError(op, `${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
 }
@@ -90,9 +90,10 @@ function positiveInteger(name: string, value: unknown): number {
  * ```
  */
 export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options: TrainOptions): number[] {
+  if (!(mem instanceof Memory)) throw new TorchError("train", "the first argument must be the model's Memory");
   if (options === null || typeof options !== "object") throw new TorchError("train", "options are required");
-  const epochs = positiveInteger("epochs", options.epochs);
-  const batchSize = positiveInteger("batchSize", options.batchSize);
+  const epochs = positiveInteger("train", "epochs", options.epochs);
+  const batchSize = positiveInteger("train", "batchSize", options.batchSize);
   const settings: OptimizerSettings = {
     optimizer: options.optimizer ?? "adam",
     lr: options.lr,
@@ -168,7 +169,7 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
  */
 export function predictClasses(mem: Memory, model: Compute, x: Tensor, batchSize = 1000): Tensor {
   if (!(x instanceof Tensor) || x.ndim === 0) throw new TorchError("predictClasses", "x must be a tensor with a first dimension of samples");
-  positiveInteger("batchSize", batchSize);
+  positiveInteger("predictClasses", "batchSize", batchSize);
   const n = x.shape[0];
   return noGrad(() =>
     tidy(() => {
