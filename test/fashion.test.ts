@@ -1,40 +1,8 @@
-// The seed's Listing 1/2 CNN, written as in DESIGN.md, trained with train() on
+// The seed's Listing 1/2 CNN, written as in DESIGN.md (test/training_helpers.ts), trained with train() on
 // a few thousand Fashion-MNIST images: a sensible accuracy in seconds, and no leaks.
 import { describe, expect, test } from "vitest";
-import {
-  accuracy,
-  type Compute,
-  Conv2d,
-  crossEntropy,
-  Linear,
-  liveTensors,
-  loadMnist,
-  manualSeed,
-  Memory,
-  predictClasses,
-  type Tensor,
-  tidy,
-  train,
-} from "../mod.ts";
-
-class MyModel implements Compute {
-  l1: Conv2d;
-  l2: Conv2d;
-  l3: Linear;
-  l4: Linear;
-  constructor(mem: Memory) {
-    this.l1 = new Conv2d(mem, 5, 1, 10, 1);
-    this.l2 = new Conv2d(mem, 5, 10, 20, 1);
-    this.l3 = new Linear(mem, 320, 64);
-    this.l4 = new Linear(mem, 64, 10);
-  }
-  forward(mem: Memory, input: Tensor): Tensor {
-    let o = this.l1.forward(mem, input).maxPool2d(2);
-    o = this.l2.forward(mem, o).maxPool2d(2);
-    o = this.l3.forward(mem, o.flatView()).relu();
-    return this.l4.forward(mem, o);
-  }
-}
+import { accuracy, crossEntropy, liveTensors, loadMnist, manualSeed, Memory, predictClasses, tidy, train } from "../mod.ts";
+import { CNN as MyModel } from "./training_helpers.ts";
 
 describe("the seed's CNN on Fashion-MNIST", () => {
   test("8,000 images, 3 epochs at lr 2e-3: above 80% on 2,000 test images, nothing leaked", () => {
