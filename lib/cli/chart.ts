@@ -25,7 +25,7 @@ function escapeXml(text: string): string {
  * ```
  */
 export function trainingChartSvg(records: readonly EpochRecord[], title: string): string {
-  const width = 640, height = 260, panelWidth = 270, panelHeight = 170, top = 50;
+  const width = 660, height = 260, panelWidth = 270, panelHeight = 170, top = 50;
   const panel = (x0: number, label: string, values: number[], format: (v: number) => string, color: string): string => {
     const lo = Math.min(...values), hi = Math.max(...values);
     const span = hi - lo || Math.abs(hi) || 1;
@@ -49,7 +49,7 @@ export function trainingChartSvg(records: readonly EpochRecord[], title: string)
     `<rect width="100%" height="100%" fill="white"/>` +
     `<text x="20" y="24" font-family="sans-serif" font-size="15" fill="#111">${escapeXml(title)}</text>` +
     panel(50, "training loss", records.map((r) => r.loss), (v) => v.toFixed(3), "#d9480f") +
-    panel(360, "test accuracy", records.map((r) => r.accuracy), (v) => `${(v * 100).toFixed(1)}%`, "#1971c2") +
+    panel(380, "test accuracy", records.map((r) => r.accuracy), (v) => `${(v * 100).toFixed(1)}%`, "#1971c2") +
     `</svg>\n`;
 }
 
