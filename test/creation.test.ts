@@ -216,11 +216,10 @@ describe("int64 beyond 2^31", () => {
 
 });
 
-// Known bugs, left failing on purpose (see the report that came with these tests).
+// Values that do not fit are refused, as PyTorch refuses them, never wrapped
+// (regressions: both once wrapped silently).
 describe("integers outside their dtype's range", () => {
-  // Bug: encode() in lib/creation.ts writes any finite number into two 32-bit words
-  // without a range check, so values outside int64 wrap silently (2**64 becomes 0,
-  // 2**63 becomes -2**63). PyTorch refuses them: "Overflow when unpacking long".
+  // PyTorch: "Overflow when unpacking long"; a wrapped 2**64 would read back as 0.
   test("values outside the int64 range are refused, not wrapped", () => {
     scoped(() => {
       expect(() => tensor([2 ** 64], undefined, "int64")).toThrow(TorchError);
@@ -229,8 +228,8 @@ describe("integers outside their dtype's range", () => {
     });
   });
 
-  // Bug: Int32Array.from() wraps silently (2**31 becomes -2**31); PyTorch refuses:
-  // "value cannot be converted to type int32 without overflow".
+  // PyTorch: "value cannot be converted to type int32 without overflow"; a wrapped
+  // 2**31 would read back as -2**31.
   test("values outside the int32 range are refused, not wrapped", () => {
     scoped(() => {
       expect(() => tensor([2 ** 31], undefined, "int32")).toThrow(TorchError);

@@ -249,11 +249,10 @@ describe("tidy() when things go wrong", () => {
     next.dispose();
   });
 
-  // Bug: tidy() refuses the Promise but never handles it, so when the async function
-  // later rejects (it threw, or it used a tensor tidy() had just freed) the runtime
-  // sees an unhandled rejection and ends the process with exit code 1, even though
-  // the caller caught tidy()'s TorchError. Run in a child process so the crash does
-  // not take the test runner with it.
+  // Regression: tidy() must handle the Promise it refuses; otherwise, when the async
+  // function later rejects (it threw, or used a tensor tidy() had just freed), the
+  // runtime ends the process over an unhandled rejection although the caller caught
+  // tidy()'s TorchError. Run in a child process so a crash cannot take the runner down.
   for (const runtime of ["deno", "bun"] as const) {
     test(`${runtime}: the refused Promise's rejection does not end the process`, () => {
       const script = "test/fixtures/tidy_async_rejection.ts";

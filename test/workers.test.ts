@@ -203,12 +203,11 @@ describe("Workers", () => {
     expect(liveTensors()).toBe(before);
   });
 
-  // Bug: lib/ffi/library.ts picks the runtime adapter with a top-level
-  // `await import(adapter)`, so every module that imports torchffi finishes
-  // loading asynchronously. Bun dispatches a message that arrives during that
-  // await to a Worker that has no onmessage handler yet, and the message is lost
-  // (about 1 in 3 Workers here); Deno delivers it. The Worker in
-  // test/fixtures/echo_worker.ts is written the obvious way, without a handshake.
+  // Regression: the library once chose its runtime adapter with a top-level
+  // `await import(...)`, so modules importing torchffi finished loading
+  // asynchronously, and Bun lost a message that arrived during that await (about
+  // 1 Worker in 3). Deno delivered it. The Worker in test/fixtures/echo_worker.ts
+  // is written the obvious way, without a handshake.
   test("a Worker that imports torchffi gets the message posted right after new Worker()", async () => {
     const workers = 24;
     let answered = 0;
