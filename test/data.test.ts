@@ -93,11 +93,13 @@ describe("loadMnist", () => {
     });
   });
 
-  test("image and label counts that disagree are an error; nothing leaks", () => {
+  test("counts that disagree, missing files and wrong dtypes or ranks are errors; nothing leaks", () => {
     const before = liveTensors();
     expect(() => loadMnist(join(dir, "mismatch"), "test")).toThrow(/holds 3 images but .* holds 2 labels/);
     expect(() => loadMnist(join(dir, "small"), "test")).toThrow(/cannot find t10k-images-idx3-ubyte/);
     expect(() => loadMnist(dir, "validation" as "test")).toThrow(/split must be/);
+    expect(() => loadMnist(join(dir, "wrong-type"))).toThrow(/expected uint8 images \[N, rows, cols\], got float32 \[2, 28, 28\]/);
+    expect(() => loadMnist(join(dir, "wrong-rank"))).toThrow(/expected uint8 images \[N, rows, cols\], got uint8 \[2, 784\]/);
     expect(liveTensors()).toBe(before);
   });
 

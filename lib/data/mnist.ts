@@ -69,10 +69,10 @@ export function loadMnist(dir: string = defaultDataDir(), split: MnistSplit = "t
     const images = readIdxTensor(imagesPath);
     const labels = readIdxTensor(labelsPath);
     if (images.dtype !== "uint8" || images.ndim !== 3) {
-      throw new TorchError("loadMnist", `${imagesPath}: expected uint8 images [N, rows, cols], got ${images.dtype} [${images.shape}]`);
+      throw new TorchError("loadMnist", `${imagesPath}: expected uint8 images [N, rows, cols], got ${images.dtype} [${images.shape.join(", ")}]`);
     }
     if (labels.dtype !== "uint8" || labels.ndim !== 1) {
-      throw new TorchError("loadMnist", `${labelsPath}: expected uint8 labels [N], got ${labels.dtype} [${labels.shape}]`);
+      throw new TorchError("loadMnist", `${labelsPath}: expected uint8 labels [N], got ${labels.dtype} [${labels.shape.join(", ")}]`);
     }
     const [n, rows, cols] = images.shape;
     if (labels.shape[0] !== n) {
