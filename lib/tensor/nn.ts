@@ -40,10 +40,11 @@ export abstract class TensorNn extends TensorGrad {
     const h = this.handleFor("conv2d");
     const w = operand(weight, "conv2d");
     const b = bias == null ? null : operand(bias, "conv2d");
-    const { stride = 1, padding = 0, dilation = 1, groups = 1 } = options ?? {};
-    const [sh, sw] = pair("conv2d", "stride", stride, 1);
-    const [ph, pw] = pair("conv2d", "padding", padding, 0);
-    const [dh, dw] = pair("conv2d", "dilation", dilation, 1);
+    const given = options ?? {};
+    const [sh, sw] = pair("conv2d", "stride", given.stride ?? 1, 1);
+    const [ph, pw] = pair("conv2d", "padding", given.padding ?? 0, 0);
+    const [dh, dw] = pair("conv2d", "dilation", given.dilation ?? 1, 1);
+    const groups = given.groups ?? 1;
     if (!Number.isSafeInteger(groups) || groups < 1 || groups > 2 ** 31 - 1) {
       throw new TorchError("conv2d", `groups must be an integer from 1 to ${2 ** 31 - 1}, got ${String(groups)}`);
     }
