@@ -1,6 +1,9 @@
 // ops.cpp: shape changes, indexing, elementwise math, reductions.
 #include <vector>
 
+#include <ATen/CPUFunctions.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
+
 #include "internal.h"
 
 using namespace torchffi;
@@ -16,6 +19,37 @@ std::vector<at::Tensor> tensor_list(const tf_tensor* ts, int32_t n) {
   return list;
 }
 
+// The dispatch keys of an ordinary dense CPU tensor, read off a real one so
+// that this stays right whatever keys the LibTorch build adds to every tensor.
+c10::DispatchKeySet plain_cpu_keys() {
+  static const c10::DispatchKeySet keys = at::empty({0}).key_set();
+  return keys;
+}
+
+bool plain_tensor(const at::Tensor& t) {
+  return t.key_set() == plain_cpu_keys() && !t.requires_grad();
+}
+
+// True while this thread's dispatch state is LibTorch's default: no mode such
+// as autocast or a below-autograd guard has added or removed keys.
+bool no_dispatch_modes() {
+  const auto local = c10::impl::tls_local_dispatch_key_set();
+  return local.included_ == c10::default_included_set && local.excluded_ == c10::default_excluded_set;
+}
+
+// Whether an elementwise op may call its CPU kernel directly (at::cpu::add and
+// friends) instead of going through the dispatcher. For dense CPU tensors that
+// need no gradient the dispatcher's route is autograd, which records nothing,
+// and then that same kernel: skipping the detour saves about 65 ns, a seventh
+// of a 2x2 add. Anything else (a tensor that needs a gradient, an extra key
+// such as a conjugate bit, a thread-local dispatch mode) takes the usual route.
+// Forward-mode AD is not exposed, so no tensor carries a forward gradient.
+bool plain_cpu(const at::Tensor& t) { return plain_tensor(t) && no_dispatch_modes(); }
+
+bool plain_cpu(const at::Tensor& a, const at::Tensor& b) {
+  return plain_tensor(a) && plain_tensor(b) && no_dispatch_modes();
+}
+
 }  // namespace
 
 // One line per op: the guard plus the LibTorch call it wraps.
@@ -23,6 +57,21 @@ std::vector<at::Tensor> tensor_list(const tf_tensor* ts, int32_t n) {
   tf_tensor name(tf_tensor t) { return guard_tensor([&] { return expr(deref(t)); }); }
 #define TF_BINARY(name, expr) \
   tf_tensor name(tf_tensor a, tf_tensor b) { return guard_tensor([&] { return expr(deref(a), deref(b)); }); }
+// Elementwise ops with a CPU kernel of their own: see plain_cpu.
+#define TF_UNARY_KERNEL(name, op)                                                  \
+  tf_tensor name(tf_tensor t) {                                                    \
+    return guard_tensor([&] {                                                      \
+      const BorrowedTensor x = deref(t);                                           \
+      return plain_cpu(*x) ? at::cpu::op(*x) : at::op(*x);                         \
+    });                                                                            \
+  }
+#define TF_BINARY_KERNEL(name, op)                                                 \
+  tf_tensor name(tf_tensor a, tf_tensor b) {                                       \
+    return guard_tensor([&] {                                                      \
+      const BorrowedTensor x = deref(a), y = deref(b);                             \
+      return plain_cpu(*x, *y) ? at::cpu::op(*x, *y) : at::op(*x, *y);             \
+    });                                                                            \
+  }
 #define TF_SCALAR(name, expr) \
   tf_tensor name(tf_tensor a, double b) { return guard_tensor([&] { return expr(deref(a), js_scalar(b)); }); }
 
@@ -80,14 +129,14 @@ tf_tensor tf_stack(const tf_tensor* ts, int32_t n, int64_t dim) {
 
 TF_UNARY(tf_contiguous, [](const at::Tensor& x) { return x.contiguous(); })
 
-TF_BINARY(tf_add, at::add)
-TF_BINARY(tf_sub, at::sub)
-TF_BINARY(tf_mul, at::mul)
-TF_BINARY(tf_div, at::div)
-TF_BINARY(tf_pow, at::pow)
-TF_BINARY(tf_eq, at::eq)
-TF_BINARY(tf_gt, at::gt)
-TF_BINARY(tf_lt, at::lt)
+TF_BINARY_KERNEL(tf_add, add)
+TF_BINARY_KERNEL(tf_sub, sub)
+TF_BINARY_KERNEL(tf_mul, mul)
+TF_BINARY_KERNEL(tf_div, div)
+TF_BINARY_KERNEL(tf_pow, pow)
+TF_BINARY_KERNEL(tf_eq, eq)
+TF_BINARY_KERNEL(tf_gt, gt)
+TF_BINARY_KERNEL(tf_lt, lt)
 TF_BINARY(tf_matmul, at::matmul)
 
 TF_SCALAR(tf_add_scalar, at::add)
@@ -99,14 +148,14 @@ TF_SCALAR(tf_eq_scalar, at::eq)
 TF_SCALAR(tf_gt_scalar, at::gt)
 TF_SCALAR(tf_lt_scalar, at::lt)
 
-TF_UNARY(tf_neg, at::neg)
-TF_UNARY(tf_exp, at::exp)
-TF_UNARY(tf_log, at::log)
-TF_UNARY(tf_sqrt, at::sqrt)
+TF_UNARY_KERNEL(tf_neg, neg)
+TF_UNARY_KERNEL(tf_exp, exp)
+TF_UNARY_KERNEL(tf_log, log)
+TF_UNARY_KERNEL(tf_sqrt, sqrt)
 TF_UNARY(tf_abs, at::abs)
-TF_UNARY(tf_relu, at::relu)
-TF_UNARY(tf_sigmoid, at::sigmoid)
-TF_UNARY(tf_tanh, at::tanh)
+TF_UNARY_KERNEL(tf_relu, relu)
+TF_UNARY_KERNEL(tf_sigmoid, sigmoid)
+TF_UNARY_KERNEL(tf_tanh, tanh)
 TF_UNARY(tf_clone, at::clone)
 TF_UNARY(tf_detach, at::detach)
 
