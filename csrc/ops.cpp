@@ -2,6 +2,7 @@
 #include <vector>
 
 #include <ATen/CPUFunctions.h>
+#include <ATen/ScalarOps.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
 
 #include "internal.h"
@@ -72,8 +73,26 @@ bool plain_cpu(const at::Tensor& a, const at::Tensor& b) {
       return plain_cpu(*x, *y) ? at::cpu::op(*x, *y) : at::op(*x, *y);             \
     });                                                                            \
   }
-#define TF_SCALAR(name, expr) \
-  tf_tensor name(tf_tensor a, double b) { return guard_tensor([&] { return expr(deref(a), js_scalar(b)); }); }
+// With a number: pow, eq, gt and lt have a kernel taking it as is; add, sub,
+// mul and div wrap it in a 0-dim tensor first, exactly as at::add(Tensor,
+// Scalar) does, so that it promotes like a Python number.
+#define TF_SCALAR_KERNEL(name, op)                                                 \
+  tf_tensor name(tf_tensor a, double b) {                                          \
+    return guard_tensor([&] {                                                      \
+      const BorrowedTensor x = deref(a);                                           \
+      const at::Scalar s = js_scalar(b);                                           \
+      return plain_cpu(*x) ? at::cpu::op(*x, s) : at::op(*x, s);                   \
+    });                                                                            \
+  }
+#define TF_WRAPPED_SCALAR_KERNEL(name, op)                                         \
+  tf_tensor name(tf_tensor a, double b) {                                          \
+    return guard_tensor([&] {                                                      \
+      const BorrowedTensor x = deref(a);                                           \
+      const at::Scalar s = js_scalar(b);                                           \
+      return plain_cpu(*x) ? at::cpu::op(*x, at::native::wrapped_scalar_tensor(s)) \
+                           : at::op(*x, s);                                        \
+    });                                                                            \
+  }
 
 extern "C" {
 
@@ -139,14 +158,14 @@ TF_BINARY_KERNEL(tf_gt, gt)
 TF_BINARY_KERNEL(tf_lt, lt)
 TF_BINARY(tf_matmul, at::matmul)
 
-TF_SCALAR(tf_add_scalar, at::add)
-TF_SCALAR(tf_sub_scalar, at::sub)
-TF_SCALAR(tf_mul_scalar, at::mul)
-TF_SCALAR(tf_div_scalar, at::div)
-TF_SCALAR(tf_pow_scalar, at::pow)
-TF_SCALAR(tf_eq_scalar, at::eq)
-TF_SCALAR(tf_gt_scalar, at::gt)
-TF_SCALAR(tf_lt_scalar, at::lt)
+TF_WRAPPED_SCALAR_KERNEL(tf_add_scalar, add)
+TF_WRAPPED_SCALAR_KERNEL(tf_sub_scalar, sub)
+TF_WRAPPED_SCALAR_KERNEL(tf_mul_scalar, mul)
+TF_WRAPPED_SCALAR_KERNEL(tf_div_scalar, div)
+TF_SCALAR_KERNEL(tf_pow_scalar, pow)
+TF_SCALAR_KERNEL(tf_eq_scalar, eq)
+TF_SCALAR_KERNEL(tf_gt_scalar, gt)
+TF_SCALAR_KERNEL(tf_lt_scalar, lt)
 
 TF_UNARY_KERNEL(tf_neg, neg)
 TF_UNARY_KERNEL(tf_exp, exp)

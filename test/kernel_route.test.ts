@@ -51,6 +51,18 @@ describe("plain CPU kernel route", () => {
     });
   });
 
+  test("ops with a number give bit-identical results and dtypes on both routes", () => {
+    tidy(() => {
+      manualSeed(9);
+      const a = rand([2, 3]).add(0.5);
+      for (const op of BINARY) {
+        for (const n of [2, 0.5, -3]) {
+          expect(contents(a[op](n)), `${op} ${n}`).toEqual(contents(needingGrad(a)[op](n)));
+        }
+      }
+    });
+  });
+
   test("unary ops give bit-identical results on both routes, on a transposed view", () => {
     tidy(() => {
       manualSeed(8);
