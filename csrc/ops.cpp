@@ -21,14 +21,12 @@ std::vector<at::Tensor> tensor_list(const tf_tensor* ts, int32_t n) {
 }
 
 // The dispatch keys of an ordinary dense CPU tensor, read off a real one so
-// that this stays right whatever keys the LibTorch build adds to every tensor.
-c10::DispatchKeySet plain_cpu_keys() {
-  static const c10::DispatchKeySet keys = at::empty({0}).key_set();
-  return keys;
-}
+// that this stays right whatever keys the LibTorch build gives every tensor.
+// Made while the library loads, when no thread-local mode can be active.
+const c10::DispatchKeySet plain_cpu_keys = at::empty({0}).key_set();
 
 bool plain_tensor(const at::Tensor& t) {
-  return t.key_set() == plain_cpu_keys() && !t.requires_grad();
+  return t.key_set() == plain_cpu_keys && !t.requires_grad();
 }
 
 // True while this thread's dispatch state is LibTorch's default: no mode such
