@@ -49,6 +49,8 @@ bool plain_cpu(const at::Tensor& a, const at::Tensor& b) {
   return plain_tensor(a) && plain_tensor(b) && no_dispatch_modes();
 }
 
+const at::Scalar& as_number(const at::Scalar& s) { return s; }
+
 }  // namespace
 
 // One line per op: the guard plus the LibTorch call it wraps.
@@ -71,24 +73,16 @@ bool plain_cpu(const at::Tensor& a, const at::Tensor& b) {
       return plain_cpu(*x, *y) ? at::cpu::op(*x, *y) : at::op(*x, *y);             \
     });                                                                            \
   }
-// With a number: pow, eq, gt and lt have a kernel taking it as is; add, sub,
-// mul and div wrap it in a 0-dim tensor first, exactly as at::add(Tensor,
-// Scalar) does, so that it promotes like a Python number.
-#define TF_SCALAR_KERNEL(name, op)                                                 \
+// With a number: pow, eq, gt and lt have kernels that take it as it is (pass
+// `as_number`); the kernels of add, sub, mul and div take it wrapped in a 0-dim
+// tensor (pass `at::native::wrapped_scalar_tensor`), exactly as at::add(Tensor,
+// Scalar) wraps it, so that it promotes like a Python number.
+#define TF_SCALAR_KERNEL(name, op, operand)                                        \
   tf_tensor name(tf_tensor a, double b) {                                          \
     return guard_tensor([&] {                                                      \
       const BorrowedTensor x = deref(a);                                           \
       const at::Scalar s = js_scalar(b);                                           \
-      return plain_cpu(*x) ? at::cpu::op(*x, s) : at::op(*x, s);                   \
-    });                                                                            \
-  }
-#define TF_WRAPPED_SCALAR_KERNEL(name, op)                                         \
-  tf_tensor name(tf_tensor a, double b) {                                          \
-    return guard_tensor([&] {                                                      \
-      const BorrowedTensor x = deref(a);                                           \
-      const at::Scalar s = js_scalar(b);                                           \
-      return plain_cpu(*x) ? at::cpu::op(*x, at::native::wrapped_scalar_tensor(s)) \
-                           : at::op(*x, s);                                        \
+      return plain_cpu(*x) ? at::cpu::op(*x, operand(s)) : at::op(*x, s);          \
     });                                                                            \
   }
 
@@ -156,14 +150,14 @@ TF_BINARY_KERNEL(tf_gt, gt)
 TF_BINARY_KERNEL(tf_lt, lt)
 TF_BINARY(tf_matmul, at::matmul)
 
-TF_WRAPPED_SCALAR_KERNEL(tf_add_scalar, add)
-TF_WRAPPED_SCALAR_KERNEL(tf_sub_scalar, sub)
-TF_WRAPPED_SCALAR_KERNEL(tf_mul_scalar, mul)
-TF_WRAPPED_SCALAR_KERNEL(tf_div_scalar, div)
-TF_SCALAR_KERNEL(tf_pow_scalar, pow)
-TF_SCALAR_KERNEL(tf_eq_scalar, eq)
-TF_SCALAR_KERNEL(tf_gt_scalar, gt)
-TF_SCALAR_KERNEL(tf_lt_scalar, lt)
+TF_SCALAR_KERNEL(tf_add_scalar, add, at::native::wrapped_scalar_tensor)
+TF_SCALAR_KERNEL(tf_sub_scalar, sub, at::native::wrapped_scalar_tensor)
+TF_SCALAR_KERNEL(tf_mul_scalar, mul, at::native::wrapped_scalar_tensor)
+TF_SCALAR_KERNEL(tf_div_scalar, div, at::native::wrapped_scalar_tensor)
+TF_SCALAR_KERNEL(tf_pow_scalar, pow, as_number)
+TF_SCALAR_KERNEL(tf_eq_scalar, eq, as_number)
+TF_SCALAR_KERNEL(tf_gt_scalar, gt, as_number)
+TF_SCALAR_KERNEL(tf_lt_scalar, lt, as_number)
 
 TF_UNARY_KERNEL(tf_neg, neg)
 TF_UNARY_KERNEL(tf_exp, exp)
