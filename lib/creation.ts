@@ -10,10 +10,26 @@ import { checkStatus, native, nativeLibrary } from "./ffi/library.ts";
 import { int64List, writeInt64 } from "./ffi/marshal.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
-/** Typed arrays `tensor()` accepts, each with the dtype it implies. */
+/**
+ * Typed arrays `tensor()` accepts, each with the dtype it implies.
+ *
+ * @example
+ * ```ts
+ * const pixels: TypedData = new Uint8Array([0, 128, 255]);
+ * tensor(pixels).dtype; // "uint8"
+ * ```
+ */
 export type TypedData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
-/** Data `tensor()` accepts: a number, a boolean, nested arrays of them, or a typed array. */
+/**
+ * Data `tensor()` accepts: a number, a boolean, nested arrays of them, or a typed array.
+ *
+ * @example
+ * ```ts
+ * const rows: TensorData = [[1, 2], [3, 4]];
+ * tensor(rows).shape; // [2, 2]
+ * ```
+ */
 export type TensorData = number | boolean | TypedData | readonly TensorData[];
 
 function typedDtype(data: TypedData): DType {

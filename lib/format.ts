@@ -7,7 +7,14 @@
  */
 import type { DType } from "./dtype.ts";
 
-/** A number, a boolean, or arrays of them nested as deep as the tensor's dims. */
+/**
+ * A number, a boolean, or arrays of them nested as deep as the tensor's dims.
+ *
+ * @example
+ * ```ts
+ * const rows: NestedArray = tensor([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]]
+ * ```
+ */
 export type NestedArray = number | boolean | NestedArray[];
 
 const SUMMARY_THRESHOLD = 1000;

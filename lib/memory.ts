@@ -14,7 +14,15 @@ import { adamSettings } from "./optim.ts";
 import { adopt, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
-/** Adam's settings; the defaults are PyTorch's. */
+/**
+ * Adam's settings; the defaults are PyTorch's.
+ *
+ * @example
+ * ```ts
+ * const adam: AdamOptions = { beta2: 0.99, weightDecay: 1e-4 };
+ * mem.applyGradsAdam(1e-3, adam);
+ * ```
+ */
 export interface AdamOptions {
   /** Decay of the first moment (default 0.9). */
   beta1?: number;

@@ -7,7 +7,15 @@
 import { TorchError } from "./errors.ts";
 import type { AdamOptions, Memory } from "./memory.ts";
 
-/** The optimizers `train()` knows: Adam, plain SGD, SGD with momentum. */
+/**
+ * The optimizers `train()` knows: Adam, plain SGD, SGD with momentum.
+ *
+ * @example
+ * ```ts
+ * const optimizer: OptimizerKind = "momentum";
+ * train(mem, x, y, model, { epochs: 1, batchSize: 64, lr: 0.01, optimizer, momentum: 0.9 });
+ * ```
+ */
 export type OptimizerKind = "adam" | "sgd" | "momentum";
 
 /** An optimizer kind with its settings. */

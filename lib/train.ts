@@ -14,7 +14,16 @@ import { applyOptimizer, checkOptimizer, type OptimizerKind, type OptimizerSetti
 import { tidy } from "./scope.ts";
 import { Tensor } from "./tensor.ts";
 
-/** Progress after one mini-batch, for `onBatch`. */
+/**
+ * Progress after one mini-batch, for `onBatch`.
+ *
+ * @example
+ * ```ts
+ * const onBatch = ({ epoch, batch, batches, loss }: BatchProgress) =>
+ *   console.log(`epoch ${epoch} batch ${batch + 1}/${batches}: ${loss.toFixed(4)}`);
+ * train(mem, x, y, model, { epochs: 1, batchSize: 128, lr: 1e-3, onBatch });
+ * ```
+ */
 export interface BatchProgress {
   /** 0-based epoch. */
   epoch: number;
@@ -28,7 +37,15 @@ export interface BatchProgress {
   loss: number;
 }
 
-/** Options of `train()`. */
+/**
+ * Options of `train()`.
+ *
+ * @example
+ * ```ts
+ * const options: TrainOptions = { epochs: 5, batchSize: 128, lr: 1e-3, checkpoint: "run.ckpt.safetensors", resume: true };
+ * train(mem, x, y, model, options);
+ * ```
+ */
 export interface TrainOptions {
   /** Passes over the data (a positive integer). */
   epochs: number;

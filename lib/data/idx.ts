@@ -10,7 +10,14 @@ import { tensor } from "../creation.ts";
 import { TorchError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 
-/** The element types an IDX file can hold, named after their JavaScript arrays. */
+/**
+ * The element types an IDX file can hold, named after their JavaScript arrays.
+ *
+ * @example
+ * ```ts
+ * const type: IdxType = readIdx("train-labels-idx1-ubyte").type; // "uint8"
+ * ```
+ */
 export type IdxType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 
 const TYPES: Record<number, { type: IdxType; bytes: number }> = {
@@ -22,7 +29,15 @@ const TYPES: Record<number, { type: IdxType; bytes: number }> = {
   0x0e: { type: "float64", bytes: 8 },
 };
 
-/** The contents of an IDX file, in native byte order. */
+/**
+ * The contents of an IDX file, in native byte order.
+ *
+ * @example
+ * ```ts
+ * const { type, shape, data }: IdxArray = readIdx("t10k-images-idx3-ubyte");
+ * console.log(type, shape, data.length); // "uint8" [10000, 28, 28] 7840000
+ * ```
+ */
 export interface IdxArray {
   type: IdxType;
   shape: number[];

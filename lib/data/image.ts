@@ -13,7 +13,14 @@ import { TorchError } from "../errors.ts";
 import { tidy } from "../scope.ts";
 import { operand, type Tensor } from "../tensor.ts";
 
-/** Options of `saveImage`. */
+/**
+ * Options of `saveImage`.
+ *
+ * @example
+ * ```ts
+ * saveImage("edges.jpg", edges, { quality: 75 });
+ * ```
+ */
 export interface SaveImageOptions {
   /** JPEG quality, 1 to 100 (default 90). */
   quality?: number;

@@ -22,7 +22,15 @@ import { readIdxTensor } from "./idx.ts";
  */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
-/** Which half of the dataset: the 60,000 training or the 10,000 test images. */
+/**
+ * Which half of the dataset: the 60,000 training or the 10,000 test images.
+ *
+ * @example
+ * ```ts
+ * const split: MnistSplit = "test";
+ * const { x, y } = loadMnist(FASHION_MNIST_DIR, split); // x: [10000, 784]
+ * ```
+ */
 export type MnistSplit = "train" | "test";
 
 /**

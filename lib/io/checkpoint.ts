@@ -15,7 +15,15 @@ import { tidy } from "../scope.ts";
 import { type Tensor, wrap } from "../tensor.ts";
 import { type RawTensor, readSafetensors, writeSafetensors } from "./safetensors.ts";
 
-/** Training progress stored in a checkpoint. */
+/**
+ * Training progress stored in a checkpoint.
+ *
+ * @example
+ * ```ts
+ * const info: CheckpointInfo = mem.loadCheckpoint("run.ckpt.safetensors");
+ * console.log(`resuming after epoch ${info.epoch}, losses ${info.history}`);
+ * ```
+ */
 export interface CheckpointInfo {
   /** The last completed epoch (0-based), or -1 before any. */
   epoch: number;

@@ -10,7 +10,14 @@ import type { Compute } from "./compute.ts";
 import { conv2d } from "./functional.ts";
 import { positiveInteger, registerPytorchParameters, requireMemory } from "./init.ts";
 
-/** Options of `Conv2d` beyond kernel size, channels and stride. */
+/**
+ * Options of `Conv2d` beyond kernel size, channels and stride.
+ *
+ * @example
+ * ```ts
+ * const sameSize = new Conv2d(mem, 3, 16, 16, 1, { padding: 1, groups: 4 });
+ * ```
+ */
 export interface Conv2dLayerOptions {
   /** Zero padding on each side (default 0). */
   padding?: number | readonly [number, number];

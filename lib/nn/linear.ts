@@ -9,7 +9,14 @@ import type { Compute } from "./compute.ts";
 import { linear } from "./functional.ts";
 import { positiveInteger, registerPytorchParameters, requireMemory } from "./init.ts";
 
-/** Options of `Linear`. */
+/**
+ * Options of `Linear`.
+ *
+ * @example
+ * ```ts
+ * const noBias = new Linear(mem, 784, 10, { bias: false });
+ * ```
+ */
 export interface LinearOptions {
   /** Whether to add a learned bias (default true). */
   bias?: boolean;

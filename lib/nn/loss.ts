@@ -6,7 +6,15 @@
 import { native } from "../ffi/library.ts";
 import { operand, type Tensor, wrap } from "../tensor.ts";
 
-/** A loss function as `train()` takes it: `(target, prediction) => scalar tensor`. */
+/**
+ * A loss function as `train()` takes it: `(target, prediction) => scalar tensor`.
+ *
+ * @example
+ * ```ts
+ * const meanAbsolute: Loss = (target, prediction) => prediction.sub(target).abs().mean();
+ * train(mem, x, y, model, { epochs: 1, batchSize: 32, lr: 1e-3, loss: meanAbsolute });
+ * ```
+ */
 export type Loss = (target: Tensor, prediction: Tensor) => Tensor;
 
 /**

@@ -221,7 +221,15 @@ export function int(value: number, op: string): number {
 
 const NO_DIMS: readonly number[] = [];
 
-/** Stride, padding, dilation and groups of a 2-D convolution (numbers apply to both dims). */
+/**
+ * Stride, padding, dilation and groups of a 2-D convolution (numbers apply to both dims).
+ *
+ * @example
+ * ```ts
+ * const options: Conv2dOptions = { stride: 2, padding: [1, 0] };
+ * randn([1, 3, 8, 8]).conv2d(randn([4, 3, 3, 3]), null, options).shape; // [1, 4, 4, 3]
+ * ```
+ */
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
