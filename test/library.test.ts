@@ -1,49 +1,110 @@
-// Finding the native library: beside the package in build/, or where
-// TORCHFFI_LIB points; when it is missing the error says how to build it.
+// Finding the native library, in the documented order: TORCHFFI_LIB, the
+// package's own build, beside the executable (see package.test.ts), the
+// per-user cache, the system library path; and one line when it is nowhere.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { nativeLibraryLocation, VERSION } from "../mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const built = join(root, "build", "libtorchffi.so");
 const runtimes = ["deno", "bun"] as const;
-
-function run(runtime: (typeof runtimes)[number], script: string, env: Record<string, string> = {}) {
-  const args = runtime === "deno" ? ["run", "-A", script] : [script];
-  return spawnSync(join(root, "node_modules", ".bin", runtime), args, { encoding: "utf8", env: { ...process.env, ...env } });
-}
 
 // A copy of the package without build/, as a fresh checkout looks before setup.
 function unbuiltCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "torchffi-unbuilt-"));
-  cpSync(join(root, "lib"), join(dir, "lib"), { recursive: true });
-  cpSync(join(root, "mod.ts"), join(dir, "mod.ts"));
-  cpSync(join(root, "package.json"), join(dir, "package.json"));
-  cpSync(join(root, "deno.json"), join(dir, "deno.json"));
+  for (const file of ["lib", "mod.ts", "package.json", "deno.json", "tsconfig.json"]) cpSync(join(root, file), join(dir, file), { recursive: true });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, "use.ts"), 'import { tensor } from "./mod.ts";\nconsole.log(tensor([1, 2]).sum().item());\n');
+  writeFileSync(
+    join(dir, "use.ts"),
+    'import { nativeLibraryLocation, tensor } from "./mod.ts";\nconsole.log(JSON.stringify({ sum: tensor([1, 2]).sum().item(), ...nativeLibraryLocation() }));\n',
+  );
   return dir;
 }
 
-describe("opening the native library", () => {
+// A folder holding only a link to the built library, as an install would leave it.
+function folderWithLibrary(...parts: string[]): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "torchffi-place-")), ...parts);
+  mkdirSync(dir, { recursive: true });
+  symlinkSync(built, join(dir, "libtorchffi.so"));
+  return dir;
+}
+
+function run(runtime: (typeof runtimes)[number], script: string, env: Record<string, string> = {}) {
+  const args = runtime === "deno" ? ["run", "-A", script] : [script];
+  // An empty per-user cache unless a test gives one: the machine's own must not answer.
+  const base: Record<string, string | undefined> = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "torchffi-nocache-")), LD_LIBRARY_PATH: "" };
+  delete base.TORCHFFI_LIB;
+  return spawnSync(join(root, "node_modules", ".bin", runtime), args, { encoding: "utf8", env: { ...base, ...env } });
+}
+
+function location(result: ReturnType<typeof run>): { sum: number; where: string; path: string } {
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+test("this suite loaded the checkout's own build", () => {
+  const here = nativeLibraryLocation();
+  if (process.env.TORCHFFI_LIB) expect(here).toEqual({ where: "TORCHFFI_LIB", path: process.env.TORCHFFI_LIB });
+  else expect(here).toEqual({ where: "the package's own build", path: built });
+});
+
+describe("the search order for the native library", () => {
   const unbuilt = unbuiltCopy();
+  const use = join(unbuilt, "use.ts");
+  const cache = folderWithLibrary();
+  // XDG_CACHE_HOME/torchffi/<version>/libtorchffi.so is what `torchffi setup` fills.
+  const xdg = mkdtempSync(join(tmpdir(), "torchffi-xdg-"));
+  mkdirSync(join(xdg, "torchffi"), { recursive: true });
+  symlinkSync(cache, join(xdg, "torchffi", VERSION));
+  const system = folderWithLibrary("lib");
+
   for (const runtime of runtimes) {
-    test(`${runtime}: a missing build says how to build it; TORCHFFI_LIB points elsewhere`, () => {
-      const missing = run(runtime, join(unbuilt, "use.ts"));
+    test(`${runtime}: nowhere: one line that says where it looked and what to run, no stack trace`, () => {
+      const missing = run(runtime, use);
       expect(missing.status).not.toBe(0);
-      expect(missing.stderr).toContain("the native library is not built");
-      expect(missing.stderr).toContain("bash scripts/setup.sh");
+      const message = missing.stderr.split("\n").find((line) => line.includes("torchffi:")) ?? "";
+      expect(message).toContain("the native library libtorchffi.so was not found");
+      expect(message).toContain(`looked in TORCHFFI_LIB, which is unset, then ${join(unbuilt, "build")}`);
+      expect(message).toContain(join("torchffi", VERSION));
+      expect(message).toContain("/usr/local/lib");
+      expect(message).toContain("run `npx torchffi setup` to build it");
+      expect(missing.stderr).not.toMatch(/^\s+at /m);
 
-      const pointed = run(runtime, join(unbuilt, "use.ts"), { TORCHFFI_LIB: join(root, "build", "libtorchffi.so") });
-      expect(pointed.stderr).toBe("");
-      expect(pointed.stdout.trim()).toBe("3");
+      // A checkout is set up by its own script.
+      const checkout = unbuiltCopy();
+      cpSync(join(root, "scripts"), join(checkout, "scripts"), { recursive: true });
+      expect(run(runtime, join(checkout, "use.ts")).stderr).toContain(`run \`bash ${join(checkout, "scripts", "setup.sh")}\` to build it`);
+    });
 
-      const wrong = run(runtime, join(unbuilt, "use.ts"), { TORCHFFI_LIB: join(unbuilt, "nowhere.so") });
+    test(`${runtime}: each place in turn, and the earlier place wins`, () => {
+      expect(location(run(runtime, use, { TORCHFFI_LIB: built }))).toEqual({ sum: 3, where: "TORCHFFI_LIB", path: built });
+      expect(location(run(runtime, use, { XDG_CACHE_HOME: xdg }))).toMatchObject({ sum: 3, where: "the per-user cache" });
+      expect(location(run(runtime, use, { LD_LIBRARY_PATH: system }))).toEqual({
+        sum: 3,
+        where: "the system library path",
+        path: join(system, "libtorchffi.so"),
+      });
+      // The per-user cache comes before the system path; TORCHFFI_LIB before everything.
+      expect(location(run(runtime, use, { XDG_CACHE_HOME: xdg, LD_LIBRARY_PATH: system })).where).toBe("the per-user cache");
+      expect(location(run(runtime, use, { TORCHFFI_LIB: join(system, "libtorchffi.so"), XDG_CACHE_HOME: xdg })).where).toBe("TORCHFFI_LIB");
+    });
+
+    test(`${runtime}: a wrong TORCHFFI_LIB or a file that is not the library are clear errors`, () => {
+      const wrong = run(runtime, use, { TORCHFFI_LIB: join(unbuilt, "nowhere.so") });
       expect(wrong.status).not.toBe(0);
       expect(wrong.stderr).toContain(`TORCHFFI_LIB points to ${join(unbuilt, "nowhere.so")}, which does not exist`);
+      expect(wrong.stderr).not.toMatch(/^\s+at /m);
+
+      const notALibrary = run(runtime, use, { TORCHFFI_LIB: join(unbuilt, "package.json") });
+      expect(notALibrary.status).not.toBe(0);
+      expect(notALibrary.stderr).toContain(`cannot open libtorchffi.so found in TORCHFFI_LIB (${join(unbuilt, "package.json")})`);
+      expect(notALibrary.stderr).toContain("npx torchffi setup");
     });
   }
 });

@@ -6,8 +6,12 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { decode as decodePng, encode as encodePng, convertIndexedToRgb } from "fast-png";
-import jpeg from "jpeg-js";
+// npm: specifiers, so that Deno resolves the codecs on its own even when a
+// script elsewhere imports this file by path (bare names would resolve only
+// from the entry script's project). Bun maps them through tsconfig.json's
+// "paths"; the compiled npm package imports them by their bare names.
+import { convertIndexedToRgb, decode as decodePng, encode as encodePng } from "npm:fast-png@8.0.0";
+import jpeg from "npm:jpeg-js@0.4.4";
 import { tensor } from "../creation.ts";
 import { TorchError } from "../errors.ts";
 import { tidy } from "../scope.ts";

@@ -5,36 +5,36 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { TorchError } from "../errors.ts";
 import { openLibrary as openWithBun } from "./bun.ts";
 import { openLibrary as openWithDeno } from "./deno.ts";
+import { LIBRARY_FILE, type LibraryPlace, locateLibrary, quietError, setupCommand } from "./locate.ts";
 import type { Handle, NativeLibrary, NativeSymbols } from "./symbols.ts";
-
-function libraryPath(): string {
-  const fromEnv = process.env.TORCHFFI_LIB;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`TORCHFFI_LIB points to ${fromEnv}, which does not exist`);
-    return fromEnv;
-  }
-  const beside = fileURLToPath(new URL("../../build/libtorchffi.so", import.meta.url));
-  if (!existsSync(beside)) {
-    throw new Error(
-      `torchffi: the native library is not built (looked for ${beside}). ` +
-        "Run `bash scripts/setup.sh` in the torchffi folder to install LibTorch and build it, " +
-        "or set TORCHFFI_LIB to the path of libtorchffi.so.",
-    );
-  }
-  return beside;
-}
 
 // Both adapters load everywhere; only the running runtime's is called.
 const openLibrary = "Deno" in globalThis ? openWithDeno : openWithBun;
 
+const location: LibraryPlace = locateLibrary();
+
+function open({ path, where }: LibraryPlace): NativeLibrary {
+  try {
+    return openLibrary(path);
+  } catch (error) {
+    // A library from another torchffi version lacks symbols of this table;
+    // a broken LibTorch install fails to load its dependencies. Either way the
+    // fix is the same rebuild.
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw quietError(
+      `torchffi: cannot open ${LIBRARY_FILE} found in ${where} (${path}): ${reason}; ` +
+        `rebuild it for this version with \`${setupCommand()}\``,
+    );
+  }
+}
+
 /**
- * The opened library with every C function bound.
+ * The opened library with every C function bound, found in the order
+ * `locate.ts` documents.
  *
  * @example
  * ```ts
@@ -42,7 +42,21 @@ const openLibrary = "Deno" in globalThis ? openWithDeno : openWithBun;
  * nativeLibrary.freeMany([], 0);
  * ```
  */
-export const nativeLibrary: NativeLibrary = openLibrary(libraryPath());
+export const nativeLibrary: NativeLibrary = open(location);
+
+/**
+ * Which `libtorchffi` this process loaded, and which step of the search order
+ * found it (see `locate.ts`): the first thing to check when a build seems stale.
+ *
+ * @example
+ * ```ts
+ * import { nativeLibraryLocation } from "../../mod.ts";
+ * console.log(nativeLibraryLocation()); // { where: "the per-user cache", path: "/home/me/.cache/torchffi/0.2.0/libtorchffi.so" }
+ * ```
+ */
+export function nativeLibraryLocation(): LibraryPlace {
+  return { ...location };
+}
 
 /**
  * The bound C functions (`tf_*`), typed from the symbol table.
