@@ -71,16 +71,19 @@ int32_t* tf_warnings_init(void) {
 }
 
 int32_t tf_take_warning(char* buf, int32_t cap) {
-  if (warnings.messages.empty()) return -1;
-  const std::string& message = warnings.messages.front();
-  const auto length = static_cast<int32_t>(message.size());
-  if (buf != nullptr && cap > 0) {
-    const int32_t n = length < cap - 1 ? length : cap - 1;
-    std::memcpy(buf, message.data(), static_cast<size_t>(n));
-    buf[n] = '\0';
-  }
-  warnings.messages.pop_front();
-  warnings.pending = static_cast<int32_t>(warnings.messages.size());
+  int32_t length = -1;
+  run_guarded([&] {
+    if (warnings.messages.empty()) return;
+    const std::string& message = warnings.messages.front();
+    length = static_cast<int32_t>(message.size());
+    if (buf != nullptr && cap > 0) {
+      const int32_t n = length < cap - 1 ? length : cap - 1;
+      std::memcpy(buf, message.data(), static_cast<size_t>(n));
+      buf[n] = '\0';
+    }
+    warnings.messages.pop_front();
+    warnings.pending = static_cast<int32_t>(warnings.messages.size());
+  });
   return length;
 }
 

@@ -9,7 +9,16 @@
 import process from "node:process";
 import { TorchError } from "./errors.ts";
 
-/** The default threshold: far above what a model's parameters and a few results need. */
+/**
+ * The leak guard's default threshold: far above what a model's parameters and
+ * a few results need.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LEAK_THRESHOLD, setLeakWarning } from "../mod.ts";
+ * setLeakWarning(4 * DEFAULT_LEAK_THRESHOLD); // a program that holds 30,000 samples as tensors
+ * ```
+ */
 export const DEFAULT_LEAK_THRESHOLD = 10_000;
 
 function thresholdFromEnvironment(): number {

@@ -263,7 +263,15 @@ export function keep<T extends NativeResource>(resource: T): T {
   return resource;
 }
 
-/** @internal How many resources are alive outside every scope (what the leak guard counts). */
+/**
+ * @internal How many resources are alive outside every scope (what the leak
+ * guard counts), as of the last hand-over to the finalizer backstop.
+ *
+ * @example
+ * ```ts
+ * const before = unscopedTensors();
+ * ```
+ */
 export function unscopedTensors(): number {
   return unscoped;
 }
