@@ -29,6 +29,7 @@ export {
   zeros,
 } from "./lib/creation.ts";
 export { keep, liveTensors, tidy } from "./lib/scope.ts";
+export { DEFAULT_LEAK_THRESHOLD, setLeakWarning } from "./lib/leaks.ts";
 export { noGrad } from "./lib/autograd.ts";
 export { type AdamOptions, Memory } from "./lib/memory.ts";
 export { type CheckpointInfo } from "./lib/io/checkpoint.ts";

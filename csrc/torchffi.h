@@ -36,6 +36,16 @@ TF_EXPORT void tf_free(tf_tensor t);
 /* Frees n handles from an array; NULL entries are ignored. Never fails. */
 TF_EXPORT void tf_free_many(const tf_tensor* ts, int32_t n);
 
+/* ---- LibTorch's warnings (warnings.cpp) ---- */
+
+/* Makes LibTorch's warnings on this thread wait in a queue instead of printing (and quiets glog once per
+   process); returns a pointer to this thread's count of waiting warnings, valid while the thread lives, or
+   NULL on failure. Call it once on every thread that calls the library. */
+TF_EXPORT int32_t* tf_warnings_init(void);
+/* Copies the oldest waiting warning of this thread (NUL-terminated, truncated to cap) into buf and removes
+   it; returns its full length, or -1 when none waits. Never fails. */
+TF_EXPORT int32_t tf_take_warning(char* buf, int32_t cap);
+
 /* ---- creation and data movement (tensor.cpp) ---- */
 
 /* New tensor of the given shape and dtype holding a copy of nbytes of data (nbytes must match). */
@@ -154,6 +164,9 @@ TF_EXPORT int32_t tf_backward(tf_tensor t, tf_tensor grad);
 TF_EXPORT int32_t tf_has_grad(tf_tensor t);
 /* A handle to t's accumulated gradient (fails if there is none). */
 TF_EXPORT tf_tensor tf_grad(tf_tensor t);
+/* 0 if t has no gradient, 1 if its gradient is the tensor `known` holds (NULL matches nothing), 2 if
+   it is another tensor, -1 on failure: lets a caller keep one handle per gradient instead of one per read. */
+TF_EXPORT int32_t tf_grad_state(tf_tensor t, tf_tensor known);
 /* Drops t's accumulated gradient (like zero_grad(set_to_none=True)). */
 TF_EXPORT int32_t tf_zero_grad(tf_tensor t);
 /* Turns gradient recording on or off for this thread; returns the previous state (1 or 0). */

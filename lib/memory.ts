@@ -11,7 +11,7 @@ import { checkStatus, lastError, native } from "./ffi/library.ts";
 import type { StoreHandle } from "./ffi/symbols.ts";
 import { type CheckpointInfo, readCheckpoint, readParameters, writeCheckpoint, writeParameters } from "./io/checkpoint.ts";
 import { adamSettings } from "./optim.ts";
-import { adopt, tidy } from "./scope.ts";
+import { adopt, setDependent, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
 /**
@@ -114,9 +114,19 @@ export class Memory {
     });
   }
 
+  // The C side dropped every gradient: free the Tensors that showed them
+  // (`t.grad`) now rather than when they are next read.
+  #gradsDropped(): void {
+    const tensors = this.#tensors;
+    for (let i = 0; i < tensors.length; i++) {
+      if (tensors[i]._dependent !== null) setDependent(tensors[i], null);
+    }
+  }
+
   /**
-   * The tensor with id `id`. It belongs to the Memory: use it freely in
-   * `forward`, never dispose it (disposing the Memory frees it).
+   * The tensor with id `id`: the same `Tensor` object on every call, so
+   * reading it in `forward` creates nothing. It belongs to the Memory: use it
+   * freely, never dispose it (disposing the Memory frees it).
    *
    * @example
    * ```ts
@@ -166,6 +176,7 @@ export class Memory {
    */
   zeroGrad(): void {
     checkStatus(native.tf_store_zero_grad(this.#live("zeroGrad")), "zeroGrad");
+    this.#gradsDropped();
   }
 
   /**
@@ -181,6 +192,7 @@ export class Memory {
   applyGradsSgd(lr: number): void {
     checkRate("applyGradsSgd", lr);
     checkStatus(native.tf_store_sgd(this.#live("applyGradsSgd"), lr), "applyGradsSgd");
+    this.#gradsDropped();
   }
 
   /**
@@ -198,6 +210,7 @@ export class Memory {
       throw new TorchError("applyGradsSgdMomentum", `momentum must be a non-negative number, got ${String(momentum)}`);
     }
     checkStatus(native.tf_store_sgd_momentum(this.#live("applyGradsSgdMomentum"), lr, momentum), "applyGradsSgdMomentum");
+    this.#gradsDropped();
   }
 
   /**
@@ -215,6 +228,7 @@ export class Memory {
     const { beta1, beta2, eps, weightDecay } = adamSettings(options, "applyGradsAdam");
     const status = native.tf_store_adam(this.#live("applyGradsAdam"), lr, beta1, beta2, eps, weightDecay);
     checkStatus(status, "applyGradsAdam");
+    this.#gradsDropped();
   }
 
   /**

@@ -10,13 +10,20 @@ import { describe, expect, test } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+// The examples keep at most 16 tensors alive outside every tidy() scope (data,
+// parameters, results); with the leak guard's threshold just above that, one
+// tensor leaked per training step would make it warn. And nothing else of
+// torchffi's (a LibTorch warning) may reach stderr either.
+const LEAK_GUARD = { TORCHFFI_LEAK_WARN: "24" };
+const TORCHFFI_LINE = /^torchffi:/m;
+
 function run(runtime: "deno" | "bun", script: string) {
   const args = runtime === "deno" ? ["run", "-A", script] : [script];
   const child = spawnSync(`node_modules/.bin/${runtime}`, args, {
     cwd: root,
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...LEAK_GUARD },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr, error: child.error };
 }
@@ -29,6 +36,8 @@ describe("examples/basics.ts", () => {
     expect(bun.error).toBeUndefined();
     expect(deno.status, `deno stderr:\n${deno.stderr}`).toBe(0);
     expect(bun.status, `bun stderr:\n${bun.stderr}`).toBe(0);
+    expect(deno.stderr).not.toMatch(TORCHFFI_LINE);
+    expect(bun.stderr).not.toMatch(TORCHFFI_LINE);
     expect(deno.stdout.length).toBeGreaterThan(0);
     expect(bun.stdout).toBe(deno.stdout);
   });
@@ -69,8 +78,14 @@ describe("the training examples", () => {
     test(`${example} trains and reports test accuracy under Deno and Bun`, () => {
       for (const runtime of ["deno", "bun"] as const) {
         const args = runtime === "deno" ? ["run", "-A", example, dir, "2"] : [example, dir, "2"];
-        const child = spawnSync(`node_modules/.bin/${runtime}`, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+        const child = spawnSync(`node_modules/.bin/${runtime}`, args, {
+          cwd: root,
+          encoding: "utf8",
+          timeout: 120_000,
+          env: { ...process.env, ...LEAK_GUARD },
+        });
         expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
+        expect(child.stderr, `${runtime}: the leak guard or LibTorch spoke`).not.toMatch(TORCHFFI_LINE);
         expect(child.stdout).toMatch(/epoch 1: loss \d\.\d{4}\nepoch 2: loss \d\.\d{4}/);
         const accuracy = Number(child.stdout.match(/Test accuracy:\s+([\d.]+)/)?.[1]);
         // 600 images and 2 epochs: well above chance (10%), far from perfect.

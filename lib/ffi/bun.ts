@@ -14,12 +14,14 @@ type BunType = "ptr" | "i32" | "i64" | "f64" | "void";
 
 interface BunFfi {
   dlopen(path: string, symbols: Record<string, { args: BunType[]; returns: BunType }>): { symbols: unknown };
+  toArrayBuffer(pointer: number, byteOffset: number, byteLength: number): ArrayBuffer;
 }
 
 const bunTypes: Record<NativeType, BunType> = {
   tensor: "ptr",
   store: "ptr",
   buffer: "ptr",
+  pointer: "ptr",
   i32: "i32",
   i64: "i64",
   f64: "f64",
@@ -65,6 +67,9 @@ export function openLibrary(path: string): NativeLibrary {
       const words = new Int32Array(handles.length * 2);
       packAddresses(handles, handles.length, words);
       return words;
+    },
+    view(pointer, byteLength) {
+      return ffi.toArrayBuffer(pointer as unknown as number, 0, byteLength);
     },
   };
 }

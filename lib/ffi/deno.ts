@@ -13,12 +13,14 @@ type DenoType = "pointer" | "buffer" | "i32" | "i64" | "f64" | "void";
 interface DenoFfi {
   dlopen(path: string, symbols: Record<string, { parameters: DenoType[]; result: DenoType }>): { symbols: unknown };
   UnsafePointer: { value(pointer: unknown): number | bigint };
+  UnsafePointerView: { getArrayBuffer(pointer: unknown, byteLength: number): ArrayBuffer };
 }
 
 const denoTypes: Record<NativeType, DenoType> = {
   tensor: "pointer",
   store: "pointer",
   buffer: "buffer",
+  pointer: "pointer",
   i32: "i32",
   i64: "i64",
   f64: "f64",
@@ -55,6 +57,9 @@ export function openLibrary(path: string): NativeLibrary {
       const list = new BigUint64Array(handles.length);
       for (let i = 0; i < handles.length; i++) list[i] = BigInt(deno.UnsafePointer.value(handles[i]));
       return list;
+    },
+    view(pointer, byteLength) {
+      return deno.UnsafePointerView.getArrayBuffer(pointer, byteLength);
     },
   };
 }

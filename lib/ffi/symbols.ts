@@ -5,13 +5,14 @@
  * derived from this table, so a signature is written once.
  *
  * Vocabulary: `tensor` and `store` are opaque handles (NULL on failure), `buffer` a typed
- * array passed by pointer, `i32`/`i64`/`f64` numbers, `void` nothing.
+ * array passed by pointer, `pointer` an address of memory the library owns (read
+ * through `NativeLibrary.view`), `i32`/`i64`/`f64` numbers, `void` nothing.
  *
  * @module
  */
 
 /** A type in the symbol table's vocabulary. */
-export type NativeType = "tensor" | "store" | "buffer" | "i32" | "i64" | "f64" | "void";
+export type NativeType = "tensor" | "store" | "buffer" | "pointer" | "i32" | "i64" | "f64" | "void";
 
 /** One C function: its argument types and result type. */
 export interface SymbolSpec {
@@ -19,7 +20,7 @@ export interface SymbolSpec {
   readonly returns: NativeType;
 }
 
-const T = "tensor", S = "store", B = "buffer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
+const T = "tensor", S = "store", B = "buffer", P = "pointer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
 const unary = { args: [T], returns: T } as const;
 const binary = { args: [T, T], returns: T } as const;
 const withScalar = { args: [T, F64], returns: T } as const;
@@ -41,6 +42,8 @@ export const symbols = {
   tf_live_tensors: { args: [], returns: I64 },
   tf_free: { args: [T], returns: V },
   tf_free_many: { args: [B, I32], returns: V },
+  tf_warnings_init: { args: [], returns: P },
+  tf_take_warning: { args: [B, I32], returns: I32 },
 
   tf_from_data: { args: [B, I64, B, I32, I32], returns: T },
   tf_copy_out: { args: [T, I32, B, I64], returns: I32 },
@@ -117,6 +120,7 @@ export const symbols = {
   tf_backward: { args: [T, T], returns: I32 },
   tf_has_grad: { args: [T], returns: I32 },
   tf_grad: unary,
+  tf_grad_state: { args: [T, T], returns: I32 },
   tf_zero_grad: { args: [T], returns: I32 },
   tf_set_grad_enabled: { args: [I32], returns: I32 },
 
@@ -153,6 +157,9 @@ export type SymbolName = keyof typeof symbols;
  */
 export type Handle = { readonly __torchffiHandle: unique symbol } | null;
 
+/** An address of memory the library owns, as the runtime's FFI hands it out; `null` is NULL. */
+export type NativePointer = { readonly __torchffiPointer: unique symbol } | null;
+
 /** An opaque handle to a parameter store (the C side of `Memory`). */
 export type StoreHandle = { readonly __torchffiStore: unique symbol } | null;
 
@@ -162,6 +169,7 @@ type JsArg<T extends NativeType> = T extends "tensor" ? Handle
   : number;
 type JsResult<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
+  : T extends "pointer" ? NativePointer
   : T extends "void" ? void
   : T extends "i64" ? number | bigint
   : number;
@@ -182,4 +190,6 @@ export interface NativeLibrary {
   freeMany(handles: readonly Handle[], count: number): void;
   /** Packs handles into a buffer of C pointers, for functions that take a tensor list. */
   handleList(handles: readonly Handle[]): ArrayBufferView;
+  /** The `byteLength` bytes the library owns at `pointer`, readable without a call into C. */
+  view(pointer: NonNullable<NativePointer>, byteLength: number): ArrayBuffer;
 }

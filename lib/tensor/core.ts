@@ -7,7 +7,7 @@
  */
 import { type DType, dtypeCode, DTYPES } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
-import { lastError, native } from "../ffi/library.ts";
+import { lastError, native, reportWarnings, waitingWarnings } from "../ffi/library.ts";
 import { readInt64 } from "../ffi/marshal.ts";
 import type { Handle } from "../ffi/symbols.ts";
 import { formatTensor, type NestedArray } from "../format.ts";
@@ -198,6 +198,7 @@ export function setTensorFactory(factory: (handle: NonNullable<Handle>) => Tenso
  */
 export function wrap(handle: Handle, op: string): Tensor {
   if (!handle) throw lastError(op);
+  if (waitingWarnings[0] !== 0) reportWarnings(op);
   return makeTensor(handle);
 }
 
