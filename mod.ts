@@ -32,6 +32,8 @@ export { keep, liveTensors, tidy } from "./lib/scope.ts";
 export { noGrad } from "./lib/autograd.ts";
 export { type AdamOptions, Memory } from "./lib/memory.ts";
 export { type CheckpointInfo } from "./lib/io/checkpoint.ts";
+export { type LoadOptions } from "./lib/io/state_dict.ts";
+export { loadSafetensors, saveSafetensors } from "./lib/io/tensors_file.ts";
 export { type Compute } from "./lib/nn/compute.ts";
 export { Linear, type LinearOptions } from "./lib/nn/linear.ts";
 export { Conv2d, type Conv2dLayerOptions } from "./lib/nn/conv2d.ts";
