@@ -46,6 +46,7 @@ export { type IdxArray, type IdxType, readIdx, readIdxTensor } from "./lib/data/
 export { defaultDataDir, FASHION_MNIST_DIR, loadMnist, type MnistSplit } from "./lib/data/mnist.ts";
 export { loadImage, rgbToGrayscale, saveImage, type SaveImageOptions } from "./lib/data/image.ts";
 export { getNumThreads, setNumThreads } from "./lib/threads.ts";
+export { loadScriptModule, ScriptModule } from "./lib/script.ts";
 export { nativeLibraryLocation } from "./lib/ffi/library.ts";
 export { type LibraryPlace } from "./lib/ffi/locate.ts";
 export { VERSION } from "./lib/version.ts";
