@@ -17,6 +17,7 @@ import {
   type Tensor,
   tidy,
   TorchError,
+  train,
 } from "../mod.ts";
 import { type EncodedTensor, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
 
@@ -110,6 +111,26 @@ describe("ScriptModule", () => {
     // And back in TypeScript.
     using again = loadScriptModule(saved);
     tidy(() => expect(Array.from((noGrad(() => again.eval().forward(fromEncoded(fx.cnn_input))) as Tensor).toFloat32Array())).toEqual(ours));
+  });
+
+  test("train() fine-tunes a ScriptModule through its memory, as torch.optim.Adam does", () => {
+    using cnn = loadScriptModule(fixture("script_cnn.pt"));
+    cnn.train();
+    const model = { forward: (_mem: unknown, input: Tensor) => cnn.forward(input) as Tensor };
+    const losses: number[] = [];
+    tidy(() => {
+      // Three epochs of one full batch, unshuffled: the fixture's three Adam steps.
+      train(cnn.memory, fromEncoded(fx.cnn_input), fromEncoded(fx.labels), model, {
+        epochs: 3,
+        batchSize: 4,
+        lr: 1e-2,
+        optimizer: "adam",
+        shuffle: false,
+        onBatch: ({ loss }) => losses.push(loss),
+      });
+    });
+    losses.forEach((loss, i) => expect(Math.abs(loss - fx.adam_losses[i])).toBeLessThan(1e-5));
+    for (const [name, t] of cnn.namedParameters()) expectTensor(t, fx.adam_state[name], 1e-4, 1e-6);
   });
 
   test("TorchScript's errors (input count, shape, raise in scripted code) are TorchErrors with its message", () => {

@@ -21,6 +21,7 @@ import {
   TorchError,
   zeros,
 } from "../mod.ts";
+import { readSafetensors, writeSafetensors } from "../lib/io/safetensors.ts";
 import { type EncodedTensor, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
 
 const liveAtStart = liveTensors();
@@ -217,6 +218,39 @@ describe("state dicts between PyTorch and torchffi", () => {
     });
     mem.load(legacy);
     tidy(() => expectTensor(noGrad(() => net.forward(mem, fromEncoded(fixture.input))), fixture.output, 1e-5, 1e-6));
+  });
+
+  test("checkpoints are keyed by name; checkpoints from before names existed still resume exactly", () => {
+    const named = join(dir, "named.ckpt"), legacy = join(dir, "legacy.ckpt");
+    const step = (mem: Memory, net: Net) =>
+      tidy(() => {
+        net.forward(mem, fromEncoded(fixture.input)).pow(2).sum().backward();
+        mem.applyGradsAdam(0.01);
+      });
+    using mem = new Memory();
+    const net = new Net(mem);
+    step(mem, net);
+    mem.saveCheckpoint(named, { epoch: 0, history: [1.5] });
+    const { tensors, metadata } = readSafetensors(named);
+    expect([...tensors.keys()]).toContain("optimizer.exp_avg_sq.fc.weight");
+    expect(JSON.parse(metadata.adam_steps)).toEqual({ "conv.weight": 1, "conv.bias": 1, "fc.weight": 1, "fc.bias": 1, scale: 0 });
+    // The same checkpoint as torchffi wrote it before names: ids for names, an array of step counts.
+    const names = [...mem.namedParameters(), ...mem.namedBuffers()].map(([n]) => n);
+    const ids = new Map(names.map((n, id) => [n, String(id)]));
+    const old = new Map([...tensors].map(([key, t]) => {
+      const state = /^optimizer\.(momentum|exp_avg_sq|exp_avg)\.(.+)$/.exec(key);
+      return [state ? `optimizer.${state[1]}.${ids.get(state[2])}` : (ids.get(key) ?? key), t];
+    }));
+    writeSafetensors(legacy, old, { ...metadata, adam_steps: JSON.stringify(names.map((n) => JSON.parse(metadata.adam_steps)[n])) });
+    step(mem, net);
+    const expected = snapshot(mem);
+    for (const path of [named, legacy]) {
+      using again = new Memory();
+      const twin = new Net(again);
+      expect(again.loadCheckpoint(path)).toEqual({ epoch: 0, history: [1.5] });
+      step(again, twin);
+      expect(snapshot(again)).toEqual(expected);
+    }
   });
 
   test("loadSafetensors / saveSafetensors round-trip records and Maps of any dtype", () => {
