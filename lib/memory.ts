@@ -11,7 +11,7 @@ import { checkStatus, lastError, native } from "./ffi/library.ts";
 import type { StoreHandle } from "./ffi/symbols.ts";
 import { type CheckpointInfo, readCheckpoint, writeCheckpoint } from "./io/checkpoint.ts";
 import { type LoadOptions, readStateDict, writeStateDict } from "./io/state_dict.ts";
-import { checkName } from "./names.ts";
+import { NameRegistry } from "./names.ts";
 import { adamSettings } from "./optim.ts";
 import { adopt, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
@@ -65,10 +65,7 @@ function checkRate(op: string, lr: number): void {
 export class Memory {
   #store: StoreHandle;
   readonly #tensors: Tensor[] = [];
-  readonly #names: string[] = [];
-  readonly #ids = new Map<string, number>();
-  // Ids of buffers: saved and loaded like parameters, never handed to an optimizer.
-  readonly #buffers = new Set<number>();
+  readonly #names = new NameRegistry();
 
   constructor() {
     const store = native.tf_store_new();
@@ -119,14 +116,11 @@ export class Memory {
 
   #add(op: string, t: Tensor, name: string | undefined, buffer: boolean): number {
     const store = this.#live(op);
-    const key = name === undefined ? String(this.#tensors.length) : checkName(op, name);
-    if (this.#ids.has(key)) throw new TorchError(op, `the name "${key}" is already taken in this Memory (id ${this.#ids.get(key)})`);
+    const key = this.#names.claim(op, name, this.#tensors.length);
     const id = Number(native.tf_store_push(store, operand(t, op)));
     if (id < 0) throw lastError(op);
     this.#tensors.push(adopt(wrap(native.tf_store_get(store, id), op)));
-    this.#names.push(key);
-    this.#ids.set(key, id);
-    if (buffer) this.#buffers.add(id);
+    this.#names.add(key, buffer);
     return id;
   }
 
@@ -139,7 +133,7 @@ export class Memory {
    * ```
    */
   has(name: string): boolean {
-    return this.#ids.has(name);
+    return this.#names.idOf(name) !== undefined;
   }
 
   /**
@@ -153,7 +147,7 @@ export class Memory {
    */
   namedParameters(): [string, Tensor][] {
     this.#live("namedParameters");
-    return this.#tensors.flatMap((t, id) => (this.#buffers.has(id) ? [] : [[this.#names[id], t] as [string, Tensor]]));
+    return this.#tensors.flatMap((t, id) => (this.#names.isBuffer(id) ? [] : [[this.#names.names[id], t] as [string, Tensor]]));
   }
 
   /**
@@ -166,7 +160,7 @@ export class Memory {
    */
   namedBuffers(): [string, Tensor][] {
     this.#live("namedBuffers");
-    return this.#tensors.flatMap((t, id) => (this.#buffers.has(id) ? [[this.#names[id], t] as [string, Tensor]] : []));
+    return this.#tensors.flatMap((t, id) => (this.#names.isBuffer(id) ? [[this.#names.names[id], t] as [string, Tensor]] : []));
   }
 
   /**
@@ -183,9 +177,7 @@ export class Memory {
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new TorchError("newPush", `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    if (name !== undefined && this.#ids.has(checkName("newPush", name))) {
-      throw new TorchError("newPush", `the name "${name}" is already taken in this Memory (id ${this.#ids.get(name)})`);
-    }
+    if (name !== undefined) this.#names.claim("newPush", name, this.#tensors.length);
     return tidy(() => {
       const t = randn(shape);
       if (requiresGrad) t.requiresGrad = true;
@@ -207,7 +199,7 @@ export class Memory {
   get(id: number | string): Tensor {
     this.#live("get");
     if (typeof id === "string") {
-      const found = this.#ids.get(id);
+      const found = this.#names.idOf(id);
       if (found === undefined) throw new TorchError("get", `no tensor named "${id}" in this Memory`);
       return this.#tensors[found];
     }
@@ -234,8 +226,8 @@ export class Memory {
    */
   paramsInfo(): string {
     this.#live("paramsInfo");
-    const trains = (t: Tensor, id: number) => (this.#buffers.has(id) ? "buffer" : t.requiresGrad ? "yes" : "no");
-    const rows = this.#tensors.map((t, id) => [String(id), this.#names[id], `[${t.shape.join(", ")}]`, String(t.numel), trains(t, id)]);
+    const trains = (t: Tensor, id: number) => (this.#names.isBuffer(id) ? "buffer" : t.requiresGrad ? "yes" : "no");
+    const rows = this.#tensors.map((t, id) => [String(id), this.#names.names[id], `[${t.shape.join(", ")}]`, String(t.numel), trains(t, id)]);
     const total = this.#tensors.reduce((sum, t) => sum + t.numel, 0);
     const table = [["id", "name", "shape", "elements", "trains"], ...rows];
     const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
@@ -317,7 +309,7 @@ export class Memory {
    */
   save(path: string): void {
     this.#live("save");
-    writeStateDict(path, this.#names, this.#tensors);
+    writeStateDict(path, this.#names.names, this.#tensors);
   }
 
   /**
@@ -339,7 +331,7 @@ export class Memory {
    * ```
    */
   load(path: string, options: LoadOptions = {}): void {
-    readStateDict(path, this.#live("load"), this.#names, this.#tensors, options);
+    readStateDict(path, this.#live("load"), this.#names.names, this.#tensors, options);
   }
 
   /**
@@ -353,7 +345,7 @@ export class Memory {
    * ```
    */
   saveCheckpoint(path: string, info: CheckpointInfo = { epoch: -1, history: [] }): void {
-    writeCheckpoint(path, this.#live("saveCheckpoint"), this.#names, this.#tensors, info);
+    writeCheckpoint(path, this.#live("saveCheckpoint"), this.#names.names, this.#tensors, info);
   }
 
   /**
@@ -367,7 +359,7 @@ export class Memory {
    * ```
    */
   loadCheckpoint(path: string): CheckpointInfo {
-    return readCheckpoint(path, this.#live("loadCheckpoint"), this.#names, this.#tensors);
+    return readCheckpoint(path, this.#live("loadCheckpoint"), this.#names.names, this.#tensors);
   }
 
   /**
@@ -385,9 +377,7 @@ export class Memory {
     stores.unregister(this);
     for (const t of this.#tensors) t._release();
     this.#tensors.length = 0;
-    this.#names.length = 0;
-    this.#ids.clear();
-    this.#buffers.clear();
+    this.#names.clear();
     native.tf_store_free(store);
   }
 
