@@ -33,6 +33,8 @@ export { DEFAULT_LEAK_THRESHOLD, setLeakWarning } from "./lib/leaks.ts";
 export { noGrad } from "./lib/autograd.ts";
 export { type AdamOptions, Memory } from "./lib/memory.ts";
 export { type CheckpointInfo } from "./lib/io/checkpoint.ts";
+export { type LoadOptions } from "./lib/io/state_dict.ts";
+export { loadSafetensors, saveSafetensors } from "./lib/io/tensors_file.ts";
 export { type Compute } from "./lib/nn/compute.ts";
 export { Linear, type LinearOptions } from "./lib/nn/linear.ts";
 export { Conv2d, type Conv2dLayerOptions } from "./lib/nn/conv2d.ts";
@@ -45,6 +47,7 @@ export { type IdxArray, type IdxType, readIdx, readIdxTensor } from "./lib/data/
 export { defaultDataDir, FASHION_MNIST_DIR, loadMnist, type MnistSplit } from "./lib/data/mnist.ts";
 export { loadImage, rgbToGrayscale, saveImage, type SaveImageOptions } from "./lib/data/image.ts";
 export { getNumThreads, setNumThreads } from "./lib/threads.ts";
+export { loadScriptModule, ScriptModule } from "./lib/script.ts";
 export { nativeLibraryLocation } from "./lib/ffi/library.ts";
 export { type LibraryPlace } from "./lib/ffi/locate.ts";
 export { VERSION } from "./lib/version.ts";

@@ -223,6 +223,45 @@ TF_EXPORT tf_tensor tf_get_rng_state(void);
 /* Restores the global CPU generator from a tensor made by tf_get_rng_state. */
 TF_EXPORT int32_t tf_set_rng_state(tf_tensor state);
 
+/* ---- TorchScript modules (script.cpp) ---- */
+
+typedef struct tf_module_opaque* tf_module;
+typedef struct tf_job_opaque* tf_job;
+
+/* Loads a module saved by torch.jit.save (torch::jit::load) from a NUL-terminated UTF-8 path, on the CPU. */
+TF_EXPORT tf_module tf_script_load(const char* path);
+/* Frees the module handle (its tensors live on while other handles share them). NULL is ignored. */
+TF_EXPORT void tf_script_free(tf_module module);
+/* Writes the module, with its current parameters and buffers, like torch.jit.save. */
+TF_EXPORT int32_t tf_script_save(tf_module module, const char* path);
+/* Sets training mode (non-zero) or evaluation mode on the module and all its submodules. */
+TF_EXPORT int32_t tf_script_train(tf_module module, int32_t on);
+/* Kinds of named tensors: 0 parameters, 1 buffers (recursively, as named_parameters/named_buffers). Count, or -1. */
+TF_EXPORT int32_t tf_script_count(tf_module module, int32_t kind);
+/* Copies the name of tensor index of that kind (NUL-terminated, truncated to cap) into buf; returns its full length, or -1. */
+TF_EXPORT int32_t tf_script_name(tf_module module, int32_t kind, int32_t index, char* buf, int32_t cap);
+/* A handle to tensor index of that kind: the module's own tensor, not a copy. */
+TF_EXPORT tf_tensor tf_script_tensor(tf_module module, int32_t kind, int32_t index);
+/*
+ * Runs forward on n input tensors. The result (a tensor, or tuples/lists of tensors, flattened
+ * depth-first) goes into outputs as new handles (at most cap); *is_tuple is set to 0 for a single
+ * tensor, 1 otherwise. Returns the number of outputs, or -1 on failure.
+ */
+TF_EXPORT int32_t tf_script_forward(tf_module module, const tf_tensor* inputs, int32_t n, tf_tensor* outputs, int32_t cap,
+                                    int32_t* is_tuple);
+/* A forward call to run later, on any thread, without recording gradients; it holds the module and inputs. */
+TF_EXPORT tf_job tf_script_job(tf_module module, const tf_tensor* inputs, int32_t n);
+/* Runs the job on the calling thread; the result or the error stays in the job. Returns 0, or 1 on failure. */
+TF_EXPORT int32_t tf_job_run(tf_job job);
+/* Runs the job on a new thread of its own and returns at once. */
+TF_EXPORT int32_t tf_job_start(tf_job job);
+/* 1 once the job has finished (well or not), 0 while it runs, -1 for a bad handle. */
+TF_EXPORT int32_t tf_job_done(tf_job job);
+/* After the job is done: its outputs as in tf_script_forward, or -1 with the job's error as this thread's last error. */
+TF_EXPORT int32_t tf_job_result(tf_job job, tf_tensor* outputs, int32_t cap, int32_t* is_tuple);
+/* Frees the job handle (a thread still running it keeps it alive until it ends). NULL is ignored. */
+TF_EXPORT void tf_job_free(tf_job job);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,3 +95,31 @@ describe("the training examples", () => {
     });
   }
 });
+
+describe("examples/pytorch_model.ts", () => {
+  const dir = smallMnistDir();
+  const models = mkdtempSync(join(tmpdir(), "torchffi-pytorch-model-"));
+  const python = (...args: string[]) => spawnSync("/usr/bin/python3", ["examples/pytorch_model.py", ...args], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  const reported = (text: string, label: string) => Number(text.match(new RegExp(`${label}: test accuracy ([\\d.]+)`))?.[1]);
+
+  test("a model trained in PyTorch runs, fine-tunes and goes back to PyTorch, under Deno and Bun", () => {
+    const trained = python("train", models, dir);
+    expect(trained.status, trained.stderr).toBe(0);
+    const pytorch = reported(trained.stdout, "PyTorch");
+    expect(pytorch).toBeGreaterThan(0.2);
+    for (const runtime of ["deno", "bun"] as const) {
+      const args = runtime === "deno" ? ["run", "-A", "examples/pytorch_model.ts", models, dir] : ["examples/pytorch_model.ts", models, dir];
+      const child = spawnSync(`node_modules/.bin/${runtime}`, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+      expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
+      // The TorchScript file and the state dict give PyTorch's accuracy exactly.
+      expect(reported(child.stdout, "TorchScript model")).toBe(pytorch);
+      expect(reported(child.stdout, "state dict in MnistCnn")).toBe(pytorch);
+      const tuned = reported(child.stdout, "fine-tuned");
+      expect(tuned).toBeGreaterThan(0);
+      // Python reads the fine-tuned module back and measures the same accuracy.
+      const check = python("eval", join(models, "cnn_tuned.pt"), dir);
+      expect(check.status, check.stderr).toBe(0);
+      expect(reported(check.stdout, "PyTorch")).toBe(tuned);
+    }
+  });
+});

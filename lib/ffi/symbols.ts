@@ -4,23 +4,26 @@
  * FFI types. Every other file calls the library through the typed `NativeSymbols`
  * derived from this table, so a signature is written once.
  *
- * Vocabulary: `tensor` and `store` are opaque handles (NULL on failure), `buffer` a typed
- * array passed by pointer, `pointer` an address of memory the library owns (read
- * through `NativeLibrary.view`), `i32`/`i64`/`f64` numbers, `void` nothing.
+ * Vocabulary: `tensor`, `store`, `module` and `job` are opaque handles (NULL on failure),
+ * `buffer` a typed array passed by pointer, `pointer` an address of memory the library owns
+ * (read through `NativeLibrary.view`), `i32`/`i64`/`f64` numbers, `void` nothing.
+ * A symbol marked `nonblocking` may run off the JavaScript thread (Deno binds it
+ * as a nonblocking call returning a Promise); only the adapters call it.
  *
  * @module
  */
 
 /** A type in the symbol table's vocabulary. */
-export type NativeType = "tensor" | "store" | "buffer" | "pointer" | "i32" | "i64" | "f64" | "void";
+export type NativeType = "tensor" | "store" | "module" | "job" | "buffer" | "pointer" | "i32" | "i64" | "f64" | "void";
 
 /** One C function: its argument types and result type. */
 export interface SymbolSpec {
   readonly args: readonly NativeType[];
   readonly returns: NativeType;
+  readonly nonblocking?: true;
 }
 
-const T = "tensor", S = "store", B = "buffer", P = "pointer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
+const T = "tensor", S = "store", M = "module", J = "job", B = "buffer", P = "pointer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
 const unary = { args: [T], returns: T } as const;
 const binary = { args: [T, T], returns: T } as const;
 const withScalar = { args: [T, F64], returns: T } as const;
@@ -146,6 +149,21 @@ export const symbols = {
   tf_store_restore_state: { args: [S, I64, T, T, T, I64], returns: I32 },
   tf_get_rng_state: { args: [], returns: T },
   tf_set_rng_state: { args: [T], returns: I32 },
+
+  tf_script_load: { args: [B], returns: M },
+  tf_script_free: { args: [M], returns: V },
+  tf_script_save: { args: [M, B], returns: I32 },
+  tf_script_train: { args: [M, I32], returns: I32 },
+  tf_script_count: { args: [M, I32], returns: I32 },
+  tf_script_name: { args: [M, I32, I32, B, I32], returns: I32 },
+  tf_script_tensor: { args: [M, I32, I32], returns: T },
+  tf_script_forward: { args: [M, B, I32, B, I32, B], returns: I32 },
+  tf_script_job: { args: [M, B, I32], returns: J },
+  tf_job_run: { args: [J], returns: I32, nonblocking: true },
+  tf_job_start: { args: [J], returns: I32 },
+  tf_job_done: { args: [J], returns: I32 },
+  tf_job_result: { args: [J, B, I32, B], returns: I32 },
+  tf_job_free: { args: [J], returns: V },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
@@ -163,13 +181,23 @@ export type NativePointer = { readonly __torchffiPointer: unique symbol } | null
 /** An opaque handle to a parameter store (the C side of `Memory`). */
 export type StoreHandle = { readonly __torchffiStore: unique symbol } | null;
 
+/** An opaque handle to a TorchScript module (the C side of `ScriptModule`). */
+export type ModuleHandle = { readonly __torchffiModule: unique symbol } | null;
+
+/** An opaque handle to a pending forward call (see `tf_script_job`). */
+export type JobHandle = { readonly __torchffiJob: unique symbol } | null;
+
 type JsArg<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
+  : T extends "module" ? ModuleHandle
+  : T extends "job" ? JobHandle
   : T extends "buffer" ? ArrayBufferView
   : number;
 type JsResult<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
   : T extends "pointer" ? NativePointer
+  : T extends "module" ? ModuleHandle
+  : T extends "job" ? JobHandle
   : T extends "void" ? void
   : T extends "i64" ? number | bigint
   : number;
@@ -192,4 +220,13 @@ export interface NativeLibrary {
   handleList(handles: readonly Handle[]): ArrayBufferView;
   /** The `byteLength` bytes the library owns at `pointer`, readable without a call into C. */
   view(pointer: NonNullable<NativePointer>, byteLength: number): ArrayBuffer;
+  /** A zeroed buffer with room for `capacity` C pointers, for functions that hand out tensor lists. */
+  outputList(capacity: number): ArrayBufferView;
+  /** The first `count` handles a C function wrote into a buffer made by `outputList`. */
+  readHandles(list: ArrayBufferView, count: number): Handle[];
+  /**
+   * Runs a job (`tf_script_job`) off the JavaScript thread; resolves when it has
+   * finished, well or not (`tf_job_result` tells which).
+   */
+  runJob(job: NonNullable<JobHandle>): Promise<void>;
 }

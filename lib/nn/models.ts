@@ -28,10 +28,11 @@ export class MnistCnn implements Compute {
   readonly l4: Linear;
 
   constructor(mem: Memory) {
-    this.l1 = new Conv2d(mem, 5, 1, 10, 1);
-    this.l2 = new Conv2d(mem, 5, 10, 20, 1);
-    this.l3 = new Linear(mem, 320, 64);
-    this.l4 = new Linear(mem, 64, 10);
+    // Named after the attributes, as a PyTorch module's state dict would be.
+    this.l1 = new Conv2d(mem, 5, 1, 10, 1, { name: "l1" });
+    this.l2 = new Conv2d(mem, 5, 10, 20, 1, { name: "l2" });
+    this.l3 = new Linear(mem, 320, 64, { name: "l3" });
+    this.l4 = new Linear(mem, 64, 10, { name: "l4" });
   }
 
   forward(mem: Memory, input: Tensor): Tensor {
@@ -57,8 +58,8 @@ export class MnistFfn implements Compute {
   readonly l2: Linear;
 
   constructor(mem: Memory) {
-    this.l1 = new Linear(mem, 784, 128);
-    this.l2 = new Linear(mem, 128, 10);
+    this.l1 = new Linear(mem, 784, 128, { name: "l1" });
+    this.l2 = new Linear(mem, 128, 10, { name: "l2" });
   }
 
   forward(mem: Memory, input: Tensor): Tensor {
