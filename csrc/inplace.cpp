@@ -33,7 +33,9 @@ std::vector<int64_t> all_dims(const at::Tensor& t) {
 
 }  // namespace
 
-// In-place ops with a CPU kernel of their own: see plain_cpu and bumped.
+// In-place ops with a CPU kernel of their own: see plain_cpu and bumped. The
+// ALPHA variants scale the operand first, in the kernel's own fused loop
+// (`self + alpha * other`, as torch.optim.SGD's `add_(grad, alpha=-lr)` does).
 #define TF_INPLACE_KERNEL(name, op)                                                \
   int32_t name(tf_tensor a, tf_tensor b) {                                         \
     return guard_status([&] {                                                      \
@@ -43,6 +45,19 @@ std::vector<int64_t> all_dims(const at::Tensor& t) {
         bumped(at::cpu::op(self, *y));                                             \
       } else {                                                                     \
         self.op(*y);                                                               \
+      }                                                                            \
+    });                                                                            \
+  }
+#define TF_INPLACE_ALPHA_KERNEL(name, op)                                          \
+  int32_t name(tf_tensor a, tf_tensor b, double alpha) {                           \
+    return guard_status([&] {                                                      \
+      const BorrowedTensor x = deref(a), y = deref(b);                             \
+      at::Tensor& self = receiver(x);                                              \
+      const at::Scalar scale = js_scalar(alpha);                                   \
+      if (plain_cpu(self, *y)) {                                                   \
+        bumped(at::cpu::op(self, *y, scale));                                      \
+      } else {                                                                     \
+        self.op(*y, scale);                                                        \
       }                                                                            \
     });                                                                            \
   }
@@ -63,8 +78,8 @@ std::vector<int64_t> all_dims(const at::Tensor& t) {
 
 extern "C" {
 
-TF_INPLACE_KERNEL(tf_add_, add_)
-TF_INPLACE_KERNEL(tf_sub_, sub_)
+TF_INPLACE_ALPHA_KERNEL(tf_add_, add_)
+TF_INPLACE_ALPHA_KERNEL(tf_sub_, sub_)
 TF_INPLACE_KERNEL(tf_mul_, mul_)
 TF_INPLACE_KERNEL(tf_div_, div_)
 TF_INPLACE_SCALAR_KERNEL(tf_add_scalar_, add_)

@@ -266,8 +266,9 @@ TF_EXPORT tf_tensor tf_randn_like(tf_tensor t, int32_t dtype);
 TF_EXPORT tf_tensor tf_randint(int64_t low, int64_t high, const int64_t* shape, int32_t ndim, int32_t dtype);
 
 /* In place: a's values become a op b (broadcast into a's shape; b's dtype must cast to a's). Status 0 on success. */
-TF_EXPORT int32_t tf_add_(tf_tensor a, tf_tensor b);
-TF_EXPORT int32_t tf_sub_(tf_tensor a, tf_tensor b);
+/* a + alpha * b and a - alpha * b, in one fused loop. */
+TF_EXPORT int32_t tf_add_(tf_tensor a, tf_tensor b, double alpha);
+TF_EXPORT int32_t tf_sub_(tf_tensor a, tf_tensor b, double alpha);
 TF_EXPORT int32_t tf_mul_(tf_tensor a, tf_tensor b);
 TF_EXPORT int32_t tf_div_(tf_tensor a, tf_tensor b);
 /* In place with a number, which acts like a Python scalar. */

@@ -22,33 +22,47 @@ export function numberArg(op: string, name: string, value: unknown, allowNaN = t
 /** @internal In-place ops of `Tensor` (trailing underscore); part of `Tensor`. */
 export abstract class TensorInplace extends TensorNn {
   /**
-   * Adds a tensor (broadcast into this shape) or a number to this tensor, in place.
+   * Adds a tensor (broadcast into this shape) or a number to this tensor, in
+   * place. With `alpha`, adds `alpha * other` in one fused loop, like PyTorch's
+   * `add_(other, alpha=...)` (a tensor operand only).
    *
    * @example
    * ```ts
    * const t = tensor([1, 2]);
    * t.add_(1).toArray(); // [2, 3] (t itself is now [2, 3])
+   * t.add_(tensor([1, 1]), 10).toArray(); // [12, 13]
    * ```
    */
-  add_(other: Tensor | number): this {
-    const h = this.handleFor("add_");
-    const status = typeof other === "number" ? native.tf_add_scalar_(h, other) : native.tf_add_(h, operand(other, "add_"));
-    checkStatus(status, "add_");
-    return this;
+  add_(other: Tensor | number, alpha = 1): this {
+    return this.#addOrSub("add_", other, alpha);
   }
 
   /**
-   * Subtracts a tensor (broadcast) or a number from this tensor, in place.
+   * Subtracts a tensor (broadcast) or a number from this tensor, in place. With
+   * `alpha`, subtracts `alpha * other` in one fused loop, so `p.sub_(grad, lr)`
+   * is bit for bit the step of `torch.optim.SGD` (and of `applyGradsSgd`);
+   * `p.sub_(grad.mul(lr))` rounds twice, in PyTorch as here.
    *
    * @example
    * ```ts
-   * noGrad(() => param.sub_(param.grad!.mul(0.1))); // one hand-written SGD step
+   * noGrad(() => param.sub_(param.grad!, 0.1)); // one hand-written SGD step
    * ```
    */
-  sub_(other: Tensor | number): this {
-    const h = this.handleFor("sub_");
-    const status = typeof other === "number" ? native.tf_sub_scalar_(h, other) : native.tf_sub_(h, operand(other, "sub_"));
-    checkStatus(status, "sub_");
+  sub_(other: Tensor | number, alpha = 1): this {
+    return this.#addOrSub("sub_", other, alpha);
+  }
+
+  #addOrSub(op: "add_" | "sub_", other: Tensor | number, alpha: number): this {
+    const h = this.handleFor(op);
+    numberArg(op, "alpha", alpha, false);
+    let status: number;
+    if (typeof other === "number") {
+      if (alpha !== 1) throw new TorchError(op, "alpha applies to a tensor operand; scale the number instead");
+      status = (op === "add_" ? native.tf_add_scalar_ : native.tf_sub_scalar_)(h, other);
+    } else {
+      status = (op === "add_" ? native.tf_add_ : native.tf_sub_)(h, operand(other, op), alpha);
+    }
+    checkStatus(status, op);
     return this;
   }
 
