@@ -1,7 +1,8 @@
 /**
  * `Tensor`: a handle to a LibTorch tensor with PyTorch's methods in camelCase.
  * Every method returns a new tensor (views share storage, as in PyTorch) and
- * never changes its receiver. The methods live in `lib/tensor/`, one concept
+ * never changes its receiver, except the in-place ops named with PyTorch's
+ * trailing underscore (`add_`, `zero_`...), which change it and return it. The methods live in `lib/tensor/`, one concept
  * per file (core, shape, math, grad, nn, inplace, unary, reduce, pool); this
  * file assembles the class.
  *
