@@ -98,7 +98,8 @@ export const clipping: Case = (rng, rec) => {
 const UNARY = ["silu", "sin", "cos", "floor", "ceil", "round", "sign", "reciprocal", "rsqrt"] as const;
 
 export const moreMath: Case = (rng, rec) => {
-  const a = makeTensor(rng);
+  // Mostly floating point: the activations refuse integers, and a refusal tests less than a result.
+  const a = makeTensor(rng, { dtype: rng.chance(0.5) ? rng.pick(["float32", "float64"] as const) : undefined });
   const r = rng.float();
   if (r < 0.35) {
     const op = rng.pick(UNARY);
@@ -115,15 +116,31 @@ export const moreMath: Case = (rng, rec) => {
       const beta = wildNumber(rng), threshold = wildNumber(rng);
       rec.call("softplus", `${describe(a)}.softplus(${describe(beta)}, ${describe(threshold)})`, ["softplus"], () => a.softplus(beta, threshold));
     }
-  } else if (r < 0.7) {
-    const op = rng.pick(["minimum", "maximum", "bmm"] as const);
-    const shape = op === "bmm" && rng.chance(0.5) && a.ndim === 3 ? [a.shape[0], a.shape[2], rng.int(0, 3)] : partnerShape(rng, a.shape);
-    const b = makeTensor(rng, { shape, dtype: rng.chance(0.7) ? a.dtype : undefined });
+  } else if (r < 0.6) {
+    const op = rng.pick(["minimum", "maximum"] as const);
+    const b = makeTensor(rng, { shape: partnerShape(rng, a.shape), dtype: rng.chance(0.7) ? a.dtype : undefined });
     rec.call(op, `${describe(a)}.${op}(${describe(b)})`, [op], () => a[op](b));
+  } else if (r < 0.75) {
+    // Batches that agree about half of the time.
+    const [batch, n, m, p] = [rng.int(0, 3), rng.int(0, 3), rng.int(0, 3), rng.int(0, 3)];
+    const x = rng.chance(0.7) ? makeTensor(rng, { shape: [batch, n, m], dtype: a.dtype }) : a;
+    const y = makeTensor(rng, { shape: rng.chance(0.6) ? [batch, m, p] : smallShape(rng, 4, 3), dtype: rng.chance(0.8) ? x.dtype : undefined });
+    rec.call("bmm", `${describe(x)}.bmm(${describe(y)})`, ["bmm"], () => x.bmm(y));
   } else {
-    const equation = rng.pick(["ij,jk->ik", "i,i->", "bii->b", "...k,kn->...n", "ij", "ij->ji", "i,j->ij", "ij,", "->", "iij", "a-b", "ij,jk,kl->il", "😀"]);
-    const operands = Array.from({ length: rng.int(0, 3) }, () => makeTensor(rng, { shape: smallShape(rng, 3, 3) }));
-    rec.call("einsum", `einsum(${describe(equation)}, ${operands.map(describe).join(", ")})`, ["einsum"], () => einsum(equation, ...operands));
+    const [i, j, k] = [rng.int(0, 3), rng.int(1, 3), rng.int(0, 3)];
+    const dtype = rng.chance(0.7) ? "float32" : undefined;
+    const [equation, operands] = rng.chance(0.5)
+      ? rng.pick<[string, () => Tensor[]]>([
+        ["ij,jk->ik", () => [makeTensor(rng, { shape: [i, j], dtype }), makeTensor(rng, { shape: [j, k], dtype })]],
+        ["bii->b", () => [makeTensor(rng, { shape: [k, j, j], dtype })]],
+        ["...k,kn->...n", () => [makeTensor(rng, { shape: [...smallShape(rng, 2, 3), j], dtype }), makeTensor(rng, { shape: [j, i], dtype })]],
+      ])
+      : [
+        rng.pick(["ij,jk->ik", "i,i->", "bii->b", "ij", "ij->ji", "i,j->ij", "ij,", "->", "iij", "a-b", "ij,jk,kl->il", "😀"]),
+        () => Array.from({ length: rng.int(0, 3) }, () => makeTensor(rng, { shape: smallShape(rng, 3, 3) })),
+      ];
+    const list = operands();
+    rec.call("einsum", `einsum(${describe(equation)}, ${list.map(describe).join(", ")})`, ["einsum"], () => einsum(equation, ...list));
   }
 };
 

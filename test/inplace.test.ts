@@ -235,6 +235,23 @@ describe("in-place ops on Memory parameters", () => {
     mem.dispose();
   });
 
+  test("a parameter re-initialised in place under noGrad gets the generator's numbers and still trains", () => {
+    tidy(() => {
+      const mem = new Memory();
+      const id = mem.newPush([3, 4]);
+      const p = mem.get(id);
+      manualSeed(5);
+      expect(() => p.normal_(0, 0.02)).toThrow(/a leaf Variable that requires grad/);
+      noGrad(() => p.normal_(0, 0.02).add_(1));
+      manualSeed(5);
+      expect(p.detach().toArray()).toEqual(zeros([3, 4]).normal_(0, 0.02).add_(1).toArray());
+      expect(p.requiresGrad).toBe(true);
+      p.sum().backward();
+      expect(p.grad!.toArray()).toEqual(zeros([3, 4]).fill_(1).toArray());
+      mem.dispose();
+    });
+  });
+
   test("a loop of in-place steps keeps liveTensors() flat", () => {
     const mem = new Memory();
     const id = mem.newPush([4, 4]);
