@@ -51,3 +51,7 @@ export { loadScriptModule, ScriptModule } from "./lib/script.ts";
 export { nativeLibraryLocation } from "./lib/ffi/library.ts";
 export { type LibraryPlace } from "./lib/ffi/locate.ts";
 export { VERSION } from "./lib/version.ts";
+export { eye, linspace, onesLike, randint, randLike, randnLike, zerosLike } from "./lib/creation_more.ts";
+export { einsum } from "./lib/einsum.ts";
+export { clipGradNorm, clipGradValue } from "./lib/clip.ts";
+export { type AvgPool2dOptions, type StdOptions } from "./lib/tensor.ts";

@@ -262,6 +262,108 @@ TF_EXPORT int32_t tf_job_result(tf_job job, tf_tensor* outputs, int32_t cap, int
 /* Frees the job handle (a thread still running it keeps it alive until it ends). NULL is ignored. */
 TF_EXPORT void tf_job_free(tf_job job);
 
+/* ---- more math, creation and in-place ops (math_ops.cpp, inplace.cpp) ---- */
+
+/* Elementwise x * sigmoid(x). */
+TF_EXPORT tf_tensor tf_silu(tf_tensor t);
+/* Elementwise sine (integers promote to float). */
+TF_EXPORT tf_tensor tf_sin(tf_tensor t);
+/* Elementwise cosine (integers promote to float). */
+TF_EXPORT tf_tensor tf_cos(tf_tensor t);
+/* Elementwise floor; integer tensors come back unchanged. */
+TF_EXPORT tf_tensor tf_floor(tf_tensor t);
+/* Elementwise ceiling; integer tensors come back unchanged. */
+TF_EXPORT tf_tensor tf_ceil(tf_tensor t);
+/* Rounds half to even, like torch.round. */
+TF_EXPORT tf_tensor tf_round(tf_tensor t);
+/* Elementwise -1, 0 or 1. */
+TF_EXPORT tf_tensor tf_sign(tf_tensor t);
+/* Elementwise 1 / x (integers promote to float). */
+TF_EXPORT tf_tensor tf_reciprocal(tf_tensor t);
+/* Elementwise 1 / sqrt(x). */
+TF_EXPORT tf_tensor tf_rsqrt(tf_tensor t);
+/* Elementwise minimum of two tensors, with broadcasting and type promotion; NaN wins. */
+TF_EXPORT tf_tensor tf_minimum(tf_tensor a, tf_tensor b);
+/* Elementwise maximum of two tensors, with broadcasting and type promotion; NaN wins. */
+TF_EXPORT tf_tensor tf_maximum(tf_tensor a, tf_tensor b);
+/* GELU; approximate 0 is the exact erf form, 1 the tanh approximation. */
+TF_EXPORT tf_tensor tf_gelu(tf_tensor t, int32_t approximate);
+/* max(0, x) + slope * min(0, x). */
+TF_EXPORT tf_tensor tf_leaky_relu(tf_tensor t, double slope);
+/* log(1 + exp(beta x)) / beta, linear above threshold. */
+TF_EXPORT tf_tensor tf_softplus(tf_tensor t, double beta, double threshold);
+/* Batched matrix product of [B, n, m] and [B, m, p]. */
+TF_EXPORT tf_tensor tf_bmm(tf_tensor a, tf_tensor b);
+/* torch.einsum over n tensors; the equation is length bytes of ASCII (no NUL needed). */
+TF_EXPORT tf_tensor tf_einsum(const char* equation, int32_t length, const tf_tensor* ts, int32_t n);
+/* Cumulative sum along dim (integers and bools sum as int64). */
+TF_EXPORT tf_tensor tf_cumsum(tf_tensor t, int64_t dim);
+/* Cumulative product along dim. */
+TF_EXPORT tf_tensor tf_cumprod(tf_tensor t, int64_t dim);
+/* Product of all elements when has_dim is 0, else along dim. */
+TF_EXPORT tf_tensor tf_prod(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+/* Standard deviation over dims (ndims == 0: every element), Bessel-corrected when unbiased. */
+TF_EXPORT tf_tensor tf_std(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t unbiased, int32_t keepdim);
+/* Variance over dims (ndims == 0: every element), Bessel-corrected when unbiased. */
+TF_EXPORT tf_tensor tf_var(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t unbiased, int32_t keepdim);
+/* The p-norm over dims (ndims == 0: every element, as torch.norm(t, p)). */
+TF_EXPORT tf_tensor tf_norm(tf_tensor t, double p, const int64_t* dims, int32_t ndims, int32_t keepdim);
+/* log(sum(exp(t))) over dims, computed stably. */
+TF_EXPORT tf_tensor tf_logsumexp(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t keepdim);
+/* 2-D average pooling over [N, C, H, W] or [C, H, W]. */
+TF_EXPORT tf_tensor tf_avg_pool2d(tf_tensor input, int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                  int64_t padding_h, int64_t padding_w, int32_t ceil_mode, int32_t count_include_pad);
+/* 2-D average pooling to an output of height x width. */
+TF_EXPORT tf_tensor tf_adaptive_avg_pool2d(tf_tensor input, int64_t height, int64_t width);
+/* An n x m matrix with ones on the diagonal. */
+TF_EXPORT tf_tensor tf_eye(int64_t n, int64_t m, int32_t dtype);
+/* steps evenly spaced values from start to end, both included. */
+TF_EXPORT tf_tensor tf_linspace(double start, double end, int64_t steps, int32_t dtype);
+/* Zeros shaped like t; dtype -1 keeps t's dtype (as in the three below). */
+TF_EXPORT tf_tensor tf_zeros_like(tf_tensor t, int32_t dtype);
+/* Ones shaped like t. */
+TF_EXPORT tf_tensor tf_ones_like(tf_tensor t, int32_t dtype);
+/* Uniform [0, 1) shaped like t, from the global generator (torch.rand_like). */
+TF_EXPORT tf_tensor tf_rand_like(tf_tensor t, int32_t dtype);
+/* Standard normal shaped like t, from the global generator (torch.randn_like). */
+TF_EXPORT tf_tensor tf_randn_like(tf_tensor t, int32_t dtype);
+/* Integers uniform in [low, high) from the global generator, like torch.randint. */
+TF_EXPORT tf_tensor tf_randint(int64_t low, int64_t high, const int64_t* shape, int32_t ndim, int32_t dtype);
+
+/* In place, status 0 on success: b broadcasts into a's shape and its dtype must cast to a's; a keeps its handle. */
+/* a += alpha * b, in one fused loop (torch.optim.SGD's add_(grad, alpha=-lr)). */
+TF_EXPORT int32_t tf_add_(tf_tensor a, tf_tensor b, double alpha);
+/* a -= alpha * b, in one fused loop. */
+TF_EXPORT int32_t tf_sub_(tf_tensor a, tf_tensor b, double alpha);
+/* a *= b. */
+TF_EXPORT int32_t tf_mul_(tf_tensor a, tf_tensor b);
+/* a /= b (true division: an integer a is refused). */
+TF_EXPORT int32_t tf_div_(tf_tensor a, tf_tensor b);
+/* a += b for a number b, which acts like a Python scalar. */
+TF_EXPORT int32_t tf_add_scalar_(tf_tensor a, double b);
+/* a -= b for a number b. */
+TF_EXPORT int32_t tf_sub_scalar_(tf_tensor a, double b);
+/* a *= b for a number b. */
+TF_EXPORT int32_t tf_mul_scalar_(tf_tensor a, double b);
+/* a /= b for a number b. */
+TF_EXPORT int32_t tf_div_scalar_(tf_tensor a, double b);
+/* Sets every element of t to 0. */
+TF_EXPORT int32_t tf_zero_(tf_tensor t);
+/* Sets every element of t to value. */
+TF_EXPORT int32_t tf_fill_(tf_tensor t, double value);
+/* Copies src's values (broadcast, converted to t's dtype) into t. */
+TF_EXPORT int32_t tf_copy_(tf_tensor t, tf_tensor src);
+/* Clamps t's elements into [low, high] in place. */
+TF_EXPORT int32_t tf_clamp_(tf_tensor t, double low, double high);
+/* Refills t from U[low, high), drawn from the global generator like Tensor.uniform_. */
+TF_EXPORT int32_t tf_uniform_(tf_tensor t, double low, double high);
+/* Refills t from N(mean, std^2), drawn from the global generator like Tensor.normal_. */
+TF_EXPORT int32_t tf_normal_(tf_tensor t, double mean, double std);
+/* torch.nn.utils.clip_grad_norm_ over every gradient in the store; writes the total norm (before clipping) to out[0]. */
+TF_EXPORT int32_t tf_store_clip_grad_norm(tf_store store, double max_norm, double norm_type, double* total_norm);
+/* torch.nn.utils.clip_grad_value_: clamps every gradient in the store into [-clip_value, clip_value]. */
+TF_EXPORT int32_t tf_store_clip_grad_value(tf_store store, double clip_value);
+
 #ifdef __cplusplus
 }
 #endif

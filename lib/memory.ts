@@ -395,6 +395,11 @@ export class Memory {
     native.tf_store_free(store);
   }
 
+  /** @internal The C store, for functions that work on every tensor in one call (`clipGradNorm`). */
+  _storeFor(op: string): NonNullable<StoreHandle> {
+    return this.#live(op);
+  }
+
   /** Lets `using mem = new Memory()` free it at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
