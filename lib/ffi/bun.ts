@@ -8,7 +8,7 @@
  * @module
  */
 import process from "node:process";
-import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
+import { type Handle, type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
 
 type BunType = "ptr" | "i32" | "i64" | "f64" | "void";
 
@@ -65,6 +65,11 @@ export function openLibrary(path: string): NativeLibrary {
       const words = new Int32Array(handles.length * 2);
       packAddresses(handles, handles.length, words);
       return words;
+    },
+    readHandles(out, count) {
+      const handles: NonNullable<Handle>[] = new Array(count);
+      for (let i = 0; i < count; i++) handles[i] = ((out[2 * i] >>> 0) + out[2 * i + 1] * 4294967296) as unknown as NonNullable<Handle>;
+      return handles;
     },
   };
 }

@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
+import { type Handle, type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
 
 type DenoType = "pointer" | "buffer" | "i32" | "i64" | "f64" | "void";
 
 interface DenoFfi {
   dlopen(path: string, symbols: Record<string, { parameters: DenoType[]; result: DenoType }>): { symbols: unknown };
-  UnsafePointer: { value(pointer: unknown): number | bigint };
+  UnsafePointer: { value(pointer: unknown): number | bigint; create(value: bigint): unknown };
 }
 
 const denoTypes: Record<NativeType, DenoType> = {
@@ -55,6 +55,12 @@ export function openLibrary(path: string): NativeLibrary {
       const list = new BigUint64Array(handles.length);
       for (let i = 0; i < handles.length; i++) list[i] = BigInt(deno.UnsafePointer.value(handles[i]));
       return list;
+    },
+    readHandles(out, count) {
+      const addresses = new BigUint64Array(out.buffer, out.byteOffset, count);
+      const handles: NonNullable<Handle>[] = new Array(count);
+      for (let i = 0; i < count; i++) handles[i] = deno.UnsafePointer.create(addresses[i]) as NonNullable<Handle>;
+      return handles;
     },
   };
 }

@@ -142,6 +142,36 @@ export const symbols = {
   tf_store_restore_state: { args: [S, I64, T, T, T, I64], returns: I32 },
   tf_get_rng_state: { args: [], returns: T },
   tf_set_rng_state: { args: [T], returns: I32 },
+
+  // Comparison, selection and shape (csrc/select.cpp, csrc/shape_ops.cpp). A
+  // `buffer` after the inputs is an out buffer that receives result handles.
+  tf_ge: binary,
+  tf_le: binary,
+  tf_ne: binary,
+  tf_ge_scalar: withScalar,
+  tf_le_scalar: withScalar,
+  tf_ne_scalar: withScalar,
+  tf_where: { args: [T, T, F64, T, F64], returns: T },
+  tf_masked_fill: { args: [T, T, T, F64], returns: T },
+  tf_gather: { args: [T, I64, T], returns: T },
+  tf_scatter: { args: [T, I64, T, T, F64], returns: T },
+  tf_scatter_add: { args: [T, I64, T, T], returns: T },
+  tf_topk: { args: [T, I64, I64, I32, I32, B], returns: I32 },
+  tf_sort: { args: [T, I64, I32, I32, B], returns: I32 },
+  tf_argsort: { args: [T, I64, I32, I32], returns: T },
+  tf_argmin: reductionToDim,
+  tf_max_along: { args: [T, I64, I32, B], returns: I32 },
+  tf_min_along: { args: [T, I64, I32, B], returns: I32 },
+  tf_slice: { args: [T, I64, I64, I64, I64], returns: T },
+  tf_expand: { args: [T, B, I32], returns: T },
+  tf_expand_as: binary,
+  tf_repeat: { args: [T, B, I32], returns: T },
+  tf_split: { args: [T, B, I32, I32, I64, B, I32], returns: I32 },
+  tf_chunk: { args: [T, I64, I64, B, I32], returns: I32 },
+  tf_flip: { args: [T, B, I32], returns: T },
+  tf_roll: { args: [T, B, I32, B, I32], returns: T },
+  tf_tril: { args: [T, I64], returns: T },
+  tf_triu: { args: [T, I64], returns: T },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
@@ -182,4 +212,9 @@ export interface NativeLibrary {
   freeMany(handles: readonly Handle[], count: number): void;
   /** Packs handles into a buffer of C pointers, for functions that take a tensor list. */
   handleList(handles: readonly Handle[]): ArrayBufferView;
+  /**
+   * The first `count` handles a C function wrote into `out`, an out buffer of
+   * C pointers (two 32-bit words each, so that it needs no BigInt to fill).
+   */
+  readHandles(out: Int32Array, count: number): NonNullable<Handle>[];
 }

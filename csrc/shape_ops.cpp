@@ -1,0 +1,93 @@
+// shape_ops.cpp: slicing with a step, broadcasting views (expand), tiling
+// (repeat), cutting into pieces (split, chunk), reordering (flip, roll) and
+// triangles (tril, triu). split and chunk hand out every piece in one call.
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "internal.h"
+
+using namespace torchffi;
+
+namespace {
+
+// Writes the pieces into out when they fit in cap and returns how many there
+// are; a caller whose buffer was too small learns the count and asks again.
+int32_t write_pieces(std::vector<at::Tensor>&& pieces, tf_tensor* out, int32_t cap) {
+  TORCH_CHECK(pieces.size() <= static_cast<size_t>(std::numeric_limits<int32_t>::max()), "too many pieces: ", pieces.size());
+  const auto count = static_cast<int32_t>(pieces.size());
+  if (count <= cap) wrap_all(std::move(pieces), out);
+  return count;
+}
+
+// For entry points that return a count: the count, or -1 on failure.
+template <typename Body>
+int32_t guard_count(Body&& body) noexcept {
+  int32_t count = -1;
+  run_guarded([&] { count = body(); });
+  return count;
+}
+
+}  // namespace
+
+extern "C" {
+
+tf_tensor tf_slice(tf_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  return guard_tensor([&] { return at::slice(deref(t), dim, start, end, step); });
+}
+
+tf_tensor tf_expand(tf_tensor t, const int64_t* shape, int32_t ndim) {
+  return guard_tensor([&] { return deref(t)->expand(int_list(shape, ndim)); });
+}
+
+tf_tensor tf_expand_as(tf_tensor t, tf_tensor other) {
+  return guard_tensor([&] { return deref(t)->expand_as(*deref(other)); });
+}
+
+tf_tensor tf_repeat(tf_tensor t, const int64_t* reps, int32_t n) {
+  return guard_tensor([&] {
+    const BorrowedTensor x = deref(t);
+    const auto repeats = int_list(reps, n);
+    // LibTorch multiplies each size by its count unchecked; a product past
+    // int64 would wrap around into a wrong (possibly small) size.
+    const auto sizes = x->sizes();
+    const size_t lead = repeats.size() - std::min(repeats.size(), sizes.size());
+    for (size_t i = lead; repeats.size() >= sizes.size() && i < repeats.size(); ++i) {
+      const int64_t size = sizes[i - lead], count = repeats[i];
+      TORCH_CHECK(count < 0 || size == 0 || count <= std::numeric_limits<int64_t>::max() / size,
+                  "repeat: ", size, " x ", count, " elements along dim ", i, " overflow int64");
+    }
+    return x->repeat(repeats);
+  });
+}
+
+int32_t tf_split(tf_tensor t, const int64_t* sizes, int32_t nsizes, int32_t with_sizes, int64_t dim, tf_tensor* out, int32_t cap) {
+  return guard_count([&] {
+    const BorrowedTensor x = deref(t);
+    if (with_sizes) return write_pieces(at::split_with_sizes(*x, int_list(sizes, nsizes), dim), out, cap);
+    TORCH_CHECK(nsizes == 1 && sizes != nullptr, "expected one split size");
+    return write_pieces(at::split(*x, sizes[0], dim), out, cap);
+  });
+}
+
+int32_t tf_chunk(tf_tensor t, int64_t chunks, int64_t dim, tf_tensor* out, int32_t cap) {
+  return guard_count([&] { return write_pieces(at::chunk(deref(t), chunks, dim), out, cap); });
+}
+
+tf_tensor tf_flip(tf_tensor t, const int64_t* dims, int32_t ndims) {
+  return guard_tensor([&] { return at::flip(deref(t), int_list(dims, ndims)); });
+}
+
+tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts, const int64_t* dims, int32_t ndims) {
+  return guard_tensor([&] { return at::roll(deref(t), int_list(shifts, nshifts), int_list(dims, ndims)); });
+}
+
+tf_tensor tf_tril(tf_tensor t, int64_t k) {
+  return guard_tensor([&] { return at::tril(deref(t), k); });
+}
+
+tf_tensor tf_triu(tf_tensor t, int64_t k) {
+  return guard_tensor([&] { return at::triu(deref(t), k); });
+}
+
+}  // extern "C"
