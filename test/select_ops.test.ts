@@ -1,7 +1,7 @@
 // Comparison, selection, sorting and shape ops against PyTorch's outputs and
 // gradients for the same inputs (fixtures: test/fixtures/make_select_fixtures.py).
 import { describe, expect, test } from "vitest";
-import { type Tensor, tidy, where } from "../mod.ts";
+import { liveTensors, type Tensor, tidy, TorchError, where } from "../mod.ts";
 import { type EncodedTensor, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
 
 interface OpCase {
@@ -14,8 +14,16 @@ interface OpCase {
   gradOutputs?: (EncodedTensor | null)[];
   grads?: EncodedTensor[];
 }
+interface Refusal {
+  name: string;
+  op: string;
+  inputs: EncodedTensor[];
+  args: any[];
+  message: string;
+}
 interface Fixtures {
   cases: OpCase[];
+  errors: Refusal[];
   jsons: { input: EncodedTensor; json: string }[];
 }
 
@@ -105,6 +113,56 @@ describe("selection and shape ops match PyTorch", () => {
           expect(grad, `gradient of input ${inputIndex}`).not.toBeNull();
           expectTensor(grad!, c.grads![i]);
         });
+      });
+    });
+  }
+});
+
+/** The TorchError fn throws, after checking that the failed call left no handle behind. */
+function torchErrorFrom(fn: () => unknown): TorchError {
+  const before = liveTensors();
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
+  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
+  return caught as TorchError;
+}
+
+// LibTorch names a tensor type in a message by its C++ name (CPUFloatType),
+// PyTorch by its Python one (torch.FloatTensor); the rest of the words are the same.
+function sameTypeNames(message: string): string {
+  return message.replace(/\b(CPU\w+Type|torch\.\w+Tensor)\{/g, "<tensor type>{");
+}
+
+// The names the fixture gives ops map onto the TorchError's op.
+const errorOp: Record<string, string> = {
+  whereNumberA: "where",
+  whereNumberB: "where",
+  whereNumbers: "where",
+  maskedFillTensor: "maskedFill",
+  scatterNumber: "scatter",
+};
+
+describe("bad input: a TorchError with PyTorch's message, nothing leaked, inputs unchanged", () => {
+  test("every refusal's op is mapped", () => {
+    expect(fixtures.errors.filter((c) => !(c.op in ops)).map((c) => c.op)).toEqual([]);
+    expect(fixtures.errors.length).toBeGreaterThan(40);
+  });
+
+  for (const c of fixtures.errors) {
+    test(`${c.name}: ${c.message}`, () => {
+      tidy(() => {
+        const inputs = c.inputs.map(fromEncoded);
+        const before = inputs.map((t) => JSON.stringify(t));
+        const error = torchErrorFrom(() => ops[c.op](inputs, decodeArg(c.args)));
+        expect(error.op).toBe(errorOp[c.op] ?? c.op);
+        expect(sameTypeNames(error.detail)).toBe(sameTypeNames(c.message));
+        expect(error.message).toBe(`${error.op}: ${error.detail}`);
+        expect(inputs.map((t) => JSON.stringify(t))).toEqual(before);
       });
     });
   }

@@ -8,7 +8,7 @@
  */
 import { TorchError } from "../errors.ts";
 import { native } from "../ffi/library.ts";
-import { int64List } from "../ffi/marshal.ts";
+import { int64List, longInt64List } from "../ffi/marshal.ts";
 import type { Tensor } from "../tensor.ts";
 import { dimList, int, operand, wrap } from "./core.ts";
 import { pieces } from "./multi.ts";
@@ -97,7 +97,7 @@ export abstract class TensorRearrange extends TensorSort {
     const d = int(dim, "split");
     const withSizes = typeof sizeOrSizes !== "number";
     const sizes = withSizes ? sizeOrSizes : [int(sizeOrSizes, "split")];
-    const list = int64List("split", sizes);
+    const list = longInt64List("split", sizes);
     return pieces("split", (out, cap) => native.tf_split(h, list, sizes.length, withSizes ? 1 : 0, d, out, cap));
   }
 

@@ -1,0 +1,196 @@
+// The selection and shape ops beyond their numbers (those are in
+// select_ops.test.ts): arguments refused before any C call, ops that hand out
+// many tensors at once, memory in long loops, both routes of the comparisons,
+// and toJSON's edge cases.
+import { describe, expect, test } from "vitest";
+import { arange, liveTensors, ones, randn, type Tensor, tensor, tidy, TorchError, where, zeros } from "../mod.ts";
+
+function torchErrorFrom(fn: () => unknown): TorchError {
+  const before = liveTensors();
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
+  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
+  return caught as TorchError;
+}
+
+describe("arguments of the wrong kind are TorchErrors naming the op", () => {
+  test("non-integer dims, counts and bounds", () => {
+    tidy(() => {
+      const x = randn([3, 4]), index = zeros([1, 1], "int64");
+      const cases: [() => unknown, string, string][] = [
+        [() => x.topk(1.5), "topk", "1.5"],
+        [() => x.topk(1, { dim: NaN }), "topk", "NaN"],
+        [() => x.sort({ dim: 0.5 }), "sort", "0.5"],
+        [() => x.argsort({ dim: Infinity }), "argsort", "Infinity"],
+        [() => x.argmin(2 ** 53), "argmin", String(2 ** 53)],
+        [() => x.maxAlong(-0.5), "maxAlong", "-0.5"],
+        [() => x.minAlong(NaN), "minAlong", "NaN"],
+        [() => x.gather(1.5, index), "gather", "1.5"],
+        [() => x.slice(0, 1.5), "slice", "start must be an integer"],
+        [() => x.slice(0, 0, NaN), "slice", "end must be an integer"],
+        [() => x.slice(0, 0, 2, 0.5), "slice", "0.5"],
+        [() => x.split(1.5), "split", "1.5"],
+        [() => x.split([1, 2.5]), "split", "2.5"],
+        [() => x.chunk(NaN), "chunk", "NaN"],
+        [() => x.roll([1, NaN], [0, 1]), "roll", "NaN"],
+        [() => x.flip([0.5]), "flip", "0.5"],
+        [() => x.expand([3, 4.5]), "expand", "4.5"],
+        [() => x.repeat([1, -0.5]), "repeat", "-0.5"],
+        [() => x.tril(0.5), "tril", "0.5"],
+        [() => x.triu(Infinity), "triu", "Infinity"],
+      ];
+      for (const [fn, op, words] of cases) {
+        const error = torchErrorFrom(fn);
+        expect(error.op).toBe(op);
+        expect(error.detail).toContain(words);
+      }
+    });
+  });
+
+  test("tensors that are not tensors, and numbers where a tensor is needed", () => {
+    tidy(() => {
+      const x = randn([3]), cond = x.gt(0), index = zeros([1], "int64");
+      const cases: [() => unknown, string, string][] = [
+        [() => where(cond, "1" as unknown as number, 0), "where", "expected a Tensor or a number, got string"],
+        [() => where(null as unknown as Tensor, x, 0), "where", "got null"],
+        [() => where(cond, x, [1, 2, 3] as unknown as Tensor), "where", "wrap it with tensor()"],
+        [() => x.maskedFill(cond, "0" as unknown as number), "maskedFill", "value must be a number or a Tensor, got string"],
+        [() => x.maskedFill(null as unknown as Tensor, 0), "maskedFill", "got null"],
+        [() => x.scatterAdd(0, index, 1 as unknown as Tensor), "scatterAdd", "src must be a Tensor"],
+        [() => x.scatter(0, index, undefined as unknown as number), "scatter", "got undefined"],
+        [() => x.ge("1" as unknown as number), "ge", "got string"],
+        [() => x.expandAs({} as Tensor), "expandAs", "Object"],
+        [() => x.split("2" as unknown as number), "split", "expected an array of integers"],
+        [() => x.repeat(2 as unknown as number[]), "repeat", "expected an array of integers"],
+      ];
+      for (const [fn, op, words] of cases) {
+        const error = torchErrorFrom(fn);
+        expect(error.op).toBe(op);
+        expect(error.detail).toContain(words);
+      }
+    });
+  });
+
+  test("a repeat whose size would overflow int64 is refused before LibTorch wraps it around", () => {
+    tidy(() => {
+      const huge = ones([1]).expand([2 ** 40]);
+      const error = torchErrorFrom(() => huge.repeat([2 ** 30]));
+      expect(error.op).toBe("repeat");
+      expect(error.detail).toContain("overflow");
+      expect(ones([2]).repeat([3]).shape).toEqual([6]);
+    });
+  });
+
+  test("using a disposed tensor", () => {
+    const x = randn([3]);
+    x.dispose();
+    for (const fn of [() => x.topk(1), () => x.split(1), () => JSON.stringify(x), () => where(x.gt(0), 1, 0)]) {
+      expect(torchErrorFrom(fn).detail).toContain("disposed");
+    }
+  });
+});
+
+describe("ops that hand out many tensors", () => {
+  test("split and chunk into more pieces than the first out buffer holds", () => {
+    tidy(() => {
+      const x = arange(150);
+      for (const pieces of [x.split(1), x.chunk(150), x.split(Array(150).fill(1))]) {
+        expect(pieces.length).toBe(150);
+        pieces.forEach((p, i) => {
+          expect(p.shape).toEqual([1]);
+          expect(p.item()).toBe(i);
+        });
+      }
+      // And back to a few pieces after the buffer grew.
+      expect(x.chunk(2).map((p) => p.shape)).toEqual([[75], [75]]);
+    });
+  });
+
+  test("each result of topk, sort, maxAlong, minAlong and split is its own handle", () => {
+    const before = liveTensors();
+    const x = randn([4, 5]);
+    const results = [x.topk(2), x.sort(), x.maxAlong(0), x.minAlong(1)];
+    const pieces = x.split(2);
+    expect(liveTensors() - before).toBe(1 + 2 * results.length + pieces.length);
+    for (const { values, indices } of results) {
+      expect(indices.dtype).toBe("int64");
+      values.dispose();
+      indices.dispose();
+    }
+    for (const p of pieces) p.dispose();
+    x.dispose();
+    expect(liveTensors()).toBe(before);
+  });
+
+  test("a long loop of every op keeps liveTensors() flat", () => {
+    const x = randn([6, 8]);
+    x.requiresGrad = true;
+    const step = () =>
+      tidy(() => {
+        const { values } = x.topk(3);
+        const sorted = x.sort({ dim: 0 }).values;
+        const picked = x.gather(1, x.argsort().slice(1, 0, 2));
+        const filled = where(x.ge(0), x, x.mul(0.1)).maskedFill(x.ne(x), 0);
+        const parts = x.split([2, 4], 0).concat(x.chunk(3, 1));
+        let loss = values.sum().add(sorted.tril().sum()).add(picked.sum()).add(filled.sum());
+        for (const p of parts) loss = loss.add(p.flip([0]).roll(1, 1).sum());
+        loss = loss.add(x.expand([2, 6, 8]).repeat([1, 1, 2]).sum()).add(x.maxAlong(1).values.sum());
+        loss.backward();
+        x.zeroGrad();
+      });
+    for (let i = 0; i < 20; i++) step();
+    const before = liveTensors();
+    for (let i = 0; i < 300; i++) step();
+    expect(liveTensors()).toBe(before);
+    x.dispose();
+  });
+});
+
+describe("comparisons: the direct CPU-kernel route and the dispatcher agree", () => {
+  // A tensor that needs a gradient takes the dispatcher's route (csrc/kernel_route.h).
+  function needingGrad(t: Tensor): Tensor {
+    const copy = t.clone();
+    copy.requiresGrad = true;
+    return copy;
+  }
+
+  for (const op of ["ge", "le", "ne"] as const) {
+    test(op, () => {
+      tidy(() => {
+        const a = randn([3, 4]), b = randn([4]), strided = randn([4, 3]).t();
+        for (const [x, y] of [[a, b], [a, strided], [a, a.get(0).get(1)]] as [Tensor, Tensor][]) {
+          const direct = x[op](y), routed = needingGrad(x)[op](y);
+          expect(routed.toArray()).toEqual(direct.toArray());
+          expect(direct.dtype).toBe("bool");
+        }
+        expect(needingGrad(a)[op](0.25).toArray()).toEqual(a[op](0.25).toArray());
+        // Either way, a comparison is not differentiable: nothing is recorded.
+        expect(needingGrad(a)[op](b).requiresGrad).toBe(false);
+      });
+    });
+  }
+});
+
+describe("toJSON", () => {
+  test("NaN and infinities become null, as JSON.stringify writes them for numbers", () => {
+    tidy(() => {
+      const t = tensor([NaN, Infinity, -1.5]);
+      expect(JSON.stringify(t)).toBe(JSON.stringify([NaN, Infinity, -1.5]));
+      expect(JSON.stringify(t)).toBe("[null,null,-1.5]");
+    });
+  });
+
+  test("a tensor inside an object is written as its values, not its internals", () => {
+    tidy(() => {
+      const t = randn([2, 2]);
+      const parsed = JSON.parse(JSON.stringify({ weight: t, step: 3 }));
+      expect(parsed).toEqual({ weight: t.toArray(), step: 3 });
+      expect(Object.keys(parsed)).toEqual(["weight", "step"]);
+    });
+  });
+});
