@@ -243,18 +243,19 @@ TF_EXPORT int32_t tf_min_along(tf_tensor t, int64_t dim, int32_t keepdim, tf_ten
 /* Shape ops (shape_ops.cpp). Python's t[start:end:step] along dim (step > 0); negative start and end
    count from the end, and both are clamped to the dim, so an end past the size means "to the end". */
 TF_EXPORT tf_tensor tf_slice(tf_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step);
-/* A broadcast view of t with the given shape (-1 keeps a size). */
+/* A broadcast view of t with the given shape (-1 keeps a size; negative sizes are refused). */
 TF_EXPORT tf_tensor tf_expand(tf_tensor t, const int64_t* shape, int32_t ndim);
 TF_EXPORT tf_tensor tf_expand_as(tf_tensor t, tf_tensor other);
 /* t tiled reps[i] times along each dim (like Tensor.repeat). */
 TF_EXPORT tf_tensor tf_repeat(tf_tensor t, const int64_t* reps, int32_t n);
 /* Cuts t along dim into pieces of sizes[0] (the last may be smaller) or, when with_sizes is non-zero, of
-   the nsizes sizes. Returns the number of pieces, or -1 on failure; their handles are written into out
-   only when they fit in cap, so a caller with too small a buffer calls again with room for them all. */
-TF_EXPORT int32_t tf_split(tf_tensor t, const int64_t* sizes, int32_t nsizes, int32_t with_sizes, int64_t dim, tf_tensor* out,
+   the nsizes sizes. Returns the number of pieces, or -1 on failure; they are made and their handles
+   written into out only when they fit in cap, so a caller with too small a buffer learns how many
+   there would be and calls again with room for them all (or refuses so many). */
+TF_EXPORT int64_t tf_split(tf_tensor t, const int64_t* sizes, int32_t nsizes, int32_t with_sizes, int64_t dim, tf_tensor* out,
                            int32_t cap);
 /* Cuts t along dim into at most chunks pieces (like torch.chunk); returns and writes as tf_split. */
-TF_EXPORT int32_t tf_chunk(tf_tensor t, int64_t chunks, int64_t dim, tf_tensor* out, int32_t cap);
+TF_EXPORT int64_t tf_chunk(tf_tensor t, int64_t chunks, int64_t dim, tf_tensor* out, int32_t cap);
 /* Reverses the order along each of dims. */
 TF_EXPORT tf_tensor tf_flip(tf_tensor t, const int64_t* dims, int32_t ndims);
 /* Rolls by shifts along dims; with no dims, rolls the flattened tensor (one shift) and restores the shape. */

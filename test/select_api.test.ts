@@ -76,13 +76,42 @@ describe("arguments of the wrong kind are TorchErrors naming the op", () => {
     });
   });
 
-  test("a repeat whose size would overflow int64 is refused before LibTorch wraps it around", () => {
+  test("a repeat to a size past 2^53 is refused before LibTorch wraps it around or JavaScript rounds it", () => {
     tidy(() => {
+      // LibTorch multiplies 2^40 by 2^30 unchecked and then complains about a size of 0.
       const huge = ones([1]).expand([2 ** 40]);
-      const error = torchErrorFrom(() => huge.repeat([2 ** 30]));
+      expect(torchErrorFrom(() => huge.repeat([2 ** 30])).detail).toContain("more than 2^53");
+      // Empty, but its first size would have no exact number.
+      const small = zeros([4, 3], "bool");
+      const error = torchErrorFrom(() => small.repeat([2 ** 53 - 1, 0]));
       expect(error.op).toBe("repeat");
-      expect(error.detail).toContain("overflow");
+      expect(error.detail).toBe(`4 x ${2 ** 53 - 1} entries along dim 0 are more than 2^53`);
       expect(ones([2]).repeat([3]).shape).toEqual([6]);
+    });
+  });
+
+  test("expand refuses the negative sizes LibTorch 1.13 lets through", () => {
+    tidy(() => {
+      const scalar = tensor(1), row = tensor([1, 2]);
+      // PyTorch 1.13 returns a tensor of shape [0, -1, -5] for this.
+      expect(torchErrorFrom(() => scalar.expand([0, -1, -5])).detail).toBe(
+        "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 1",
+      );
+      expect(torchErrorFrom(() => row.expand([0, -3])).detail).toBe("The expanded size of the tensor (-3) isn't allowed at dimension 1");
+      expect(row.expand([0, -1]).shape).toEqual([0, 2]);
+    });
+  });
+
+  test("split and chunk refuse more pieces than memory holds, before making any", () => {
+    tidy(() => {
+      // Both would exhaust memory in PyTorch: 2^31 empty chunks, 2^40 single entries.
+      const empty = zeros([4, 0]), wide = ones([1]).expand([2 ** 40]);
+      expect(torchErrorFrom(() => empty.chunk(2 ** 31, 1)).detail).toBe(`that makes ${2 ** 31} pieces; one call hands out at most ${2 ** 20}`);
+      expect(torchErrorFrom(() => wide.split(1)).detail).toContain(`that makes ${2 ** 40} pieces`);
+      expect(torchErrorFrom(() => wide.chunk(2 ** 21)).op).toBe("chunk");
+      // Up to the limit, and an empty dim still gives the chunks asked for, as in PyTorch.
+      expect(empty.chunk(3, 1).map((p) => p.shape)).toEqual([[4, 0], [4, 0], [4, 0]]);
+      expect(wide.split(2 ** 20 * 2 ** 20).length).toBe(1);
     });
   });
 

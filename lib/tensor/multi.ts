@@ -42,16 +42,24 @@ export function valuesAndIndices(op: string, call: (out: Int32Array) => number):
 let piecesOut = new Int32Array(2 * 64);
 
 /**
- * @internal Calls a C op that writes a list of handles into an out buffer of
- * `cap` entries and returns how many there are (-1 on failure); when they did
- * not fit, nothing was made and it is called once more with room for all.
+ * The most pieces one `split` or `chunk` hands out. PyTorch has no limit and
+ * runs out of memory instead: cutting an empty dim into 2^31 chunks, or a
+ * broadcast view of 2^40 entries into single ones.
  */
-export function pieces(op: string, call: (out: Int32Array, cap: number) => number): Tensor[] {
-  let count = call(piecesOut, piecesOut.length / 2);
+export const MAX_PIECES = 1 << 20;
+
+/**
+ * @internal Calls a C op that writes a list of handles into an out buffer of
+ * `cap` entries and returns how many there are (-1 on failure); when they would
+ * not fit, it made none, and is called once more with room for all.
+ */
+export function pieces(op: string, call: (out: Int32Array, cap: number) => number | bigint): Tensor[] {
+  let count = Number(call(piecesOut, piecesOut.length / 2));
   if (count < 0) throw lastError(op);
   if (count > piecesOut.length / 2) {
+    if (count > MAX_PIECES) throw new TorchError(op, `that makes ${count} pieces; one call hands out at most ${MAX_PIECES}`);
     piecesOut = new Int32Array(2 * count);
-    count = call(piecesOut, count);
+    count = Number(call(piecesOut, count));
     if (count < 0) throw lastError(op);
     if (count > piecesOut.length / 2) throw new TorchError(op, "the number of pieces changed between two calls");
   }

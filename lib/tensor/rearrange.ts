@@ -79,7 +79,16 @@ export abstract class TensorRearrange extends TensorSort {
    * ```
    */
   repeat(reps: readonly number[]): Tensor {
-    return wrap(native.tf_repeat(this.handleFor("repeat"), int64List("repeat", reps), reps.length), "repeat");
+    const h = this.handleFor("repeat");
+    const list = int64List("repeat", reps);
+    // A size past 2^53 (even of an empty result) has no exact JavaScript number for `shape`.
+    const shape = this.shape, lead = reps.length - shape.length;
+    for (let i = lead; lead >= 0 && i < reps.length; i++) {
+      if (shape[i - lead] * reps[i] > Number.MAX_SAFE_INTEGER) {
+        throw new TorchError("repeat", `${shape[i - lead]} x ${reps[i]} entries along dim ${i} are more than 2^53`);
+      }
+    }
+    return wrap(native.tf_repeat(h, list, reps.length), "repeat");
   }
 
   /**
