@@ -38,6 +38,7 @@ import {
   zeros,
 } from "../mod.ts";
 import { describe, type Recorder, type Rng, tensorProblems, type Validate } from "./fuzz_record.ts";
+import { selectCases } from "./fuzz_cases_select.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -809,4 +810,6 @@ export const CASES: readonly [Case, number][] = [
   [store, 3],
   [manyDims, 1],
   [misc, 3],
+  // Comparison, selection, sorting and shape ops (issue 11): test/fuzz_cases_select.ts.
+  ...selectCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
 ];
