@@ -21,7 +21,9 @@ import { wrap } from "./core.ts";
  * ```
  */
 export interface ValuesAndIndices {
+  /** The values chosen (or sorted), of the input's dtype. */
   values: Tensor;
+  /** Where each value is along the dim, as int64. */
   indices: Tensor;
 }
 

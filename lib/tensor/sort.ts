@@ -21,8 +21,11 @@ import { TensorSelect } from "./select.ts";
  * ```
  */
 export interface TopkOptions {
+  /** The dim to choose along (default -1, the last). */
   dim?: number;
+  /** The largest k (default true) or the smallest. */
   largest?: boolean;
+  /** Whether the k come in order, largest (or smallest) first (default true). */
   sorted?: boolean;
 }
 
@@ -37,8 +40,11 @@ export interface TopkOptions {
  * ```
  */
 export interface SortOptions {
+  /** The dim to sort along (default -1, the last). */
   dim?: number;
+  /** Largest first (default false: smallest first). */
   descending?: boolean;
+  /** Whether equal values keep their order (default false). */
   stable?: boolean;
 }
 
