@@ -1,11 +1,14 @@
 // shape_ops.cpp: slicing with a step, broadcasting views (expand), tiling
 // (repeat), cutting into pieces (split, chunk), reordering (flip, roll) and
 // triangles (tril, triu). split and chunk hand out every piece in one call.
+// The copying ops take the direct route of kernel_route.h when they can; the
+// views (slice, expand, split, chunk) only make metadata and have no CPU kernel.
 #include <algorithm>
 #include <limits>
 #include <vector>
 
 #include "internal.h"
+#include "kernel_route.h"
 
 using namespace torchffi;
 
@@ -116,19 +119,31 @@ int64_t tf_chunk(tf_tensor t, int64_t chunks, int64_t dim, tf_tensor* out, int32
 }
 
 tf_tensor tf_flip(tf_tensor t, const int64_t* dims, int32_t ndims) {
-  return guard_tensor([&] { return at::flip(deref(t), int_list(dims, ndims)); });
+  return guard_tensor([&] {
+    const BorrowedTensor x = deref(t);
+    return TF_ROUTE(all_plain_cpu(*x), flip(*x, int_list(dims, ndims)));
+  });
 }
 
 tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts, const int64_t* dims, int32_t ndims) {
-  return guard_tensor([&] { return at::roll(deref(t), int_list(shifts, nshifts), int_list(dims, ndims)); });
+  return guard_tensor([&] {
+    const BorrowedTensor x = deref(t);
+    return TF_ROUTE(all_plain_cpu(*x), roll(*x, int_list(shifts, nshifts), int_list(dims, ndims)));
+  });
 }
 
 tf_tensor tf_tril(tf_tensor t, int64_t k) {
-  return guard_tensor([&] { return at::tril(deref(t), k); });
+  return guard_tensor([&] {
+    const BorrowedTensor x = deref(t);
+    return TF_ROUTE(all_plain_cpu(*x), tril(*x, k));
+  });
 }
 
 tf_tensor tf_triu(tf_tensor t, int64_t k) {
-  return guard_tensor([&] { return at::triu(deref(t), k); });
+  return guard_tensor([&] {
+    const BorrowedTensor x = deref(t);
+    return TF_ROUTE(all_plain_cpu(*x), triu(*x, k));
+  });
 }
 
 }  // extern "C"

@@ -1,7 +1,7 @@
 // The selection and shape ops beyond their numbers (those are in
 // select_ops.test.ts): arguments refused before any C call, ops that hand out
-// many tensors at once, memory in long loops, both routes of the comparisons,
-// and toJSON's edge cases.
+// many tensors at once, memory in long loops, both routes of the ops with a
+// CPU kernel, and toJSON's edge cases.
 import { describe, expect, test } from "vitest";
 import { arange, liveTensors, ones, randn, type Tensor, tensor, tidy, TorchError, where, zeros } from "../mod.ts";
 
@@ -180,29 +180,67 @@ describe("ops that hand out many tensors", () => {
   });
 });
 
-describe("comparisons: the direct CPU-kernel route and the dispatcher agree", () => {
-  // A tensor that needs a gradient takes the dispatcher's route (csrc/kernel_route.h).
+describe("ops with a CPU kernel: the direct route and the dispatcher's agree", () => {
+  // An input that needs a gradient sends an op through the dispatcher (and
+  // autograd); plain inputs go straight to LibTorch's CPU kernel (csrc/kernel_route.h).
   function needingGrad(t: Tensor): Tensor {
     const copy = t.clone();
     copy.requiresGrad = true;
     return copy;
   }
 
-  for (const op of ["ge", "le", "ne"] as const) {
-    test(op, () => {
+  type Outputs = Tensor | Tensor[] | { values: Tensor; indices: Tensor };
+  const flat = (r: Outputs): Tensor[] => (Array.isArray(r) ? r : "values" in r ? [r.values, r.indices] : [r as Tensor]);
+  const int64 = (data: number[][]) => tensor(data, undefined, "int64");
+
+  // Each op on x ([3, 4], sometimes strided), and a call of it that LibTorch refuses.
+  const ops: [string, (x: Tensor) => Outputs, (x: Tensor) => Outputs][] = [
+    ["ge", (x) => x.ge(x.get(0)), (x) => x.ge(zeros([2]))],
+    ["le", (x) => x.le(0.25), (x) => x.le(zeros([5]))],
+    ["ne", (x) => x.ne(x.t().t()), (x) => x.ne(zeros([3, 3]))],
+    ["where", (x) => where(x.gt(0), x, x.neg()), (x) => where(x.gt(0), x, zeros([2]))],
+    ["gather", (x) => x.gather(1, int64([[3, 0], [1, 1], [2, 0]])), (x) => x.gather(1, int64([[4]]))],
+    ["scatter", (x) => x.scatter(0, int64([[2, 0, 1, 0]]), ones([1, 4])), (x) => x.scatter(0, int64([[3]]), ones([1, 1]))],
+    ["scatter a number", (x) => x.scatter(1, int64([[1], [2], [3]]), 7), (x) => x.scatter(1, int64([[-1]]), 7)],
+    ["scatterAdd", (x) => x.scatterAdd(0, int64([[0, 0, 2, 2]]), ones([1, 4])), (x) => x.scatterAdd(2, int64([[0]]), ones([1, 1]))],
+    ["topk", (x) => x.topk(2, { dim: 0, largest: false }), (x) => x.topk(5)],
+    ["sort", (x) => x.sort({ descending: true }), (x) => x.sort({ dim: 2 })],
+    ["argsort", (x) => x.argsort({ dim: 0, stable: true }), (x) => x.argsort({ dim: -3 })],
+    ["argmin", (x) => [x.argmin(), x.argmin(1, true)], (x) => x.argmin(2)],
+    ["maxAlong", (x) => x.maxAlong(1), (x) => x.maxAlong(3)],
+    ["minAlong", (x) => x.minAlong(0, true), (x) => x.minAlong(-3)],
+    ["flip", (x) => x.flip([0, 1]), (x) => x.flip([0, 0])],
+    ["roll", (x) => [x.roll(3), x.roll([1, -2], [0, 1])], (x) => x.roll([1, 2], [0])],
+    ["tril", (x) => x.tril(1), (x) => x.get(0).tril()],
+    ["triu", (x) => x.triu(-1), (x) => x.get(0).get(0).triu()],
+  ];
+
+  for (const [name, op, refused] of ops) {
+    test(name, () => {
       tidy(() => {
-        const a = randn([3, 4]), b = randn([4]), strided = randn([4, 3]).t();
-        for (const [x, y] of [[a, b], [a, strided], [a, a.get(0).get(1)]] as [Tensor, Tensor][]) {
-          const direct = x[op](y), routed = needingGrad(x)[op](y);
-          expect(routed.toArray()).toEqual(direct.toArray());
-          expect(direct.dtype).toBe("bool");
+        for (const x of [randn([3, 4]), randn([4, 3]).t()]) {
+          const direct = flat(op(x)), routed = flat(op(needingGrad(x)));
+          expect(routed.map((t) => t.dtype)).toEqual(direct.map((t) => t.dtype));
+          expect(routed.map((t) => t.toArray())).toEqual(direct.map((t) => t.toArray()));
+          const withGrad = needingGrad(x);
+          // tidy() frees the arguments the call made; a leak would be the failed op's own.
+          const [viaDispatcher, plain] = [withGrad, x].map((input) => torchErrorFrom(() => tidy(() => refused(input))));
+          expect(viaDispatcher.detail).toBe(plain.detail);
+          expect(viaDispatcher.op).toBe(plain.op);
         }
-        expect(needingGrad(a)[op](0.25).toArray()).toEqual(a[op](0.25).toArray());
-        // Either way, a comparison is not differentiable: nothing is recorded.
-        expect(needingGrad(a)[op](b).requiresGrad).toBe(false);
       });
     });
   }
+
+  test("an input besides the first that needs a gradient also takes the dispatcher, and gets its gradient", () => {
+    tidy(() => {
+      const x = randn([3, 4]), src = needingGrad(ones([1, 4])), other = needingGrad(zeros([3, 4]));
+      x.scatterAdd(0, int64([[0, 1, 2, 0]]), src).sum().backward();
+      expect(src.grad?.toArray()).toEqual([[1, 1, 1, 1]]);
+      where(x.gt(0), x, other).sum().backward();
+      expect(other.grad?.toArray()).toEqual(x.le(0).to("float32").toArray());
+    });
+  });
 });
 
 describe("toJSON", () => {
