@@ -12,7 +12,15 @@
  */
 export { type DType } from "./lib/dtype.ts";
 export { TorchError } from "./lib/errors.ts";
-export { type Conv2dOptions, type NestedArray, Tensor } from "./lib/tensor.ts";
+export {
+  type Conv2dOptions,
+  type NestedArray,
+  type SortOptions,
+  Tensor,
+  type TopkOptions,
+  type ValuesAndIndices,
+  where,
+} from "./lib/tensor.ts";
 export {
   arange,
   cat,

@@ -40,6 +40,12 @@ inline bool plain_cpu(const at::Tensor& a, const at::Tensor& b) {
   return plain_tensor(a) && plain_tensor(b) && no_dispatch_modes();
 }
 
+// The same test for an op of any number of tensors (an index, a condition...).
+template <typename... Tensors>
+bool all_plain_cpu(const Tensors&... ts) {
+  return (plain_tensor(ts) && ...) && no_dispatch_modes();
+}
+
 inline const at::Scalar& as_number(const at::Scalar& s) { return s; }
 
 }  // namespace torchffi
@@ -71,3 +77,6 @@ inline const at::Scalar& as_number(const at::Scalar& s) { return s; }
       return plain_cpu(*x) ? at::cpu::op(*x, operand(s)) : at::op(*x, s);          \
     });                                                                            \
   }
+// Any other op with a CPU kernel: TF_ROUTE(direct, gather(x, dim, index)) calls
+// at::cpu::gather when `direct` (see all_plain_cpu), else at::gather.
+#define TF_ROUTE(direct, call) ((direct) ? at::cpu::call : at::call)

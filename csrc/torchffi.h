@@ -364,6 +364,60 @@ TF_EXPORT int32_t tf_store_clip_grad_norm(tf_store store, double max_norm, doubl
 /* torch.nn.utils.clip_grad_value_: clamps every gradient in the store into [-clip_value, clip_value]. */
 TF_EXPORT int32_t tf_store_clip_grad_value(tf_store store, double clip_value);
 
+/* ---- comparison, selection and shape (select.cpp) ---- */
+
+/* Elementwise >=, <= and != with broadcasting, as bool tensors. */
+TF_EXPORT tf_tensor tf_ge(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_le(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_ne(tf_tensor a, tf_tensor b);
+/* The same against a number (an integral value acts like a Python int). */
+TF_EXPORT tf_tensor tf_ge_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_le_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_ne_scalar(tf_tensor a, double b);
+/* torch.where(cond, a, b); a NULL a or b means the number a_value or b_value instead. */
+TF_EXPORT tf_tensor tf_where(tf_tensor cond, tf_tensor a, double a_value, tf_tensor b, double b_value);
+/* t.masked_fill(mask, value): value is a 0-dim tensor, or the number when value is NULL. */
+TF_EXPORT tf_tensor tf_masked_fill(tf_tensor t, tf_tensor mask, tf_tensor value, double number);
+/* t.gather(dim, index) with an int64 index. */
+TF_EXPORT tf_tensor tf_gather(tf_tensor t, int64_t dim, tf_tensor index);
+/* t.scatter(dim, index, src), or with the number value when src is NULL. */
+TF_EXPORT tf_tensor tf_scatter(tf_tensor t, int64_t dim, tf_tensor index, tf_tensor src, double value);
+TF_EXPORT tf_tensor tf_scatter_add(tf_tensor t, int64_t dim, tf_tensor index, tf_tensor src);
+/* The k largest (or smallest) entries along dim: writes the values and int64 indices handles into out[0], out[1]. */
+TF_EXPORT int32_t tf_topk(tf_tensor t, int64_t k, int64_t dim, int32_t largest, int32_t sorted, tf_tensor* out);
+/* Sorts along dim: writes the values and int64 indices handles into out[0], out[1]. */
+TF_EXPORT int32_t tf_sort(tf_tensor t, int64_t dim, int32_t descending, int32_t stable, tf_tensor* out);
+/* The indices tf_sort would give. */
+TF_EXPORT tf_tensor tf_argsort(tf_tensor t, int64_t dim, int32_t descending, int32_t stable);
+/* Index of the minimum (int64); of the flattened tensor when has_dim is 0. */
+TF_EXPORT tf_tensor tf_argmin(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+/* Maximum / minimum along dim: writes the values and int64 indices handles into out[0], out[1]. */
+TF_EXPORT int32_t tf_max_along(tf_tensor t, int64_t dim, int32_t keepdim, tf_tensor* out);
+TF_EXPORT int32_t tf_min_along(tf_tensor t, int64_t dim, int32_t keepdim, tf_tensor* out);
+/* Shape ops (shape_ops.cpp). Python's t[start:end:step] along dim (step > 0); negative start and end
+   count from the end, and both are clamped to the dim, so an end past the size means "to the end". */
+TF_EXPORT tf_tensor tf_slice(tf_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step);
+/* A broadcast view of t with the given shape (-1 keeps a size; negative sizes are refused). */
+TF_EXPORT tf_tensor tf_expand(tf_tensor t, const int64_t* shape, int32_t ndim);
+TF_EXPORT tf_tensor tf_expand_as(tf_tensor t, tf_tensor other);
+/* t tiled reps[i] times along each dim (like Tensor.repeat). */
+TF_EXPORT tf_tensor tf_repeat(tf_tensor t, const int64_t* reps, int32_t n);
+/* Cuts t along dim into pieces of sizes[0] (the last may be smaller) or, when with_sizes is non-zero, of
+   the nsizes sizes. Returns the number of pieces, or -1 on failure; they are made and their handles
+   written into out only when they fit in cap, so a caller with too small a buffer learns how many
+   there would be and calls again with room for them all (or refuses so many). */
+TF_EXPORT int64_t tf_split(tf_tensor t, const int64_t* sizes, int32_t nsizes, int32_t with_sizes, int64_t dim, tf_tensor* out,
+                           int32_t cap);
+/* Cuts t along dim into at most chunks pieces (like torch.chunk); returns and writes as tf_split. */
+TF_EXPORT int64_t tf_chunk(tf_tensor t, int64_t chunks, int64_t dim, tf_tensor* out, int32_t cap);
+/* Reverses the order along each of dims. */
+TF_EXPORT tf_tensor tf_flip(tf_tensor t, const int64_t* dims, int32_t ndims);
+/* Rolls by shifts along dims; with no dims, rolls the flattened tensor (one shift) and restores the shape. */
+TF_EXPORT tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts, const int64_t* dims, int32_t ndims);
+/* Lower / upper triangle of the last two dims from diagonal k up / down; the rest set to zero. */
+TF_EXPORT tf_tensor tf_tril(tf_tensor t, int64_t k);
+TF_EXPORT tf_tensor tf_triu(tf_tensor t, int64_t k);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,9 +2,10 @@
  * `Tensor`: a handle to a LibTorch tensor with PyTorch's methods in camelCase.
  * Every method returns a new tensor (views share storage, as in PyTorch) and
  * never changes its receiver, except the in-place ops named with PyTorch's
- * trailing underscore (`add_`, `zero_`...), which change it and return it. The methods live in `lib/tensor/`, one concept
- * per file (core, shape, math, grad, nn, inplace, unary, reduce, pool); this
- * file assembles the class.
+ * trailing underscore (`add_`, `zero_`...), which change it and return it.
+ * The methods live in `lib/tensor/`, one concept per file (core, shape, math,
+ * grad, nn, compare, select, sort, rearrange, inplace, unary, reduce, pool);
+ * this file assembles the class.
  *
  * @module
  */
@@ -17,6 +18,9 @@ export type { NestedArray } from "./format.ts";
 export { type Conv2dOptions, operand, wrap } from "./tensor/core.ts";
 export { type AvgPool2dOptions } from "./tensor/pool.ts";
 export { type StdOptions } from "./tensor/reduce.ts";
+export { where } from "./tensor/compare.ts";
+export { type ValuesAndIndices } from "./tensor/multi.ts";
+export { type SortOptions, type TopkOptions } from "./tensor/sort.ts";
 
 /**
  * An n-dimensional array in native memory, with autograd. Make one with

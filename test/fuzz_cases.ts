@@ -39,6 +39,7 @@ import {
 } from "../mod.ts";
 import { describe, type Recorder, type Rng, tensorProblems, type Validate } from "./fuzz_record.ts";
 import { averagePooling, clipping, inplaceOps, moreCreation, moreMath, moreReductions } from "./fuzz_cases_math.ts";
+import { selectCases } from "./fuzz_cases_select.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -816,6 +817,8 @@ export const CASES: readonly [Case, number][] = [
   [moreReductions, 8],
   [averagePooling, 5],
   [moreCreation, 5],
+  // Comparison, selection, sorting and shape ops (issue 11): test/fuzz_cases_select.ts.
+  ...selectCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
 ];
 
 // The generators, for the cases of the newer ops in fuzz_cases_math.ts.

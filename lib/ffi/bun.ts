@@ -77,7 +77,7 @@ export function openLibrary(path: string): NativeLibrary {
       return new Int32Array(capacity * 2);
     },
     readHandles(list, count) {
-      const words = list as Int32Array;
+      const words = new Int32Array(list.buffer, list.byteOffset, count * 2);
       return Array.from({ length: count }, (_, i) => ((words[2 * i] >>> 0) + words[2 * i + 1] * 4294967296 || null) as unknown as Handle);
     },
     // bun:ffi has no nonblocking calls: the job runs on a C++ thread of its

@@ -69,7 +69,7 @@ export function openLibrary(path: string): NativeLibrary {
       return new BigUint64Array(capacity);
     },
     readHandles(list, count) {
-      const words = list as BigUint64Array;
+      const words = new BigUint64Array(list.buffer, list.byteOffset, count);
       return Array.from({ length: count }, (_, i) => deno.UnsafePointer.create(words[i]) as Handle);
     },
     async runJob(job) {

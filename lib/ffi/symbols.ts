@@ -214,6 +214,36 @@ export const symbols = {
   tf_normal_: { args: [T, F64, F64], returns: I32 },
   tf_store_clip_grad_norm: { args: [S, F64, F64, B], returns: I32 },
   tf_store_clip_grad_value: { args: [S, F64], returns: I32 },
+
+  // Comparison, selection and shape (csrc/select.cpp, csrc/shape_ops.cpp). A
+  // `buffer` after the inputs is an out buffer that receives result handles.
+  tf_ge: binary,
+  tf_le: binary,
+  tf_ne: binary,
+  tf_ge_scalar: withScalar,
+  tf_le_scalar: withScalar,
+  tf_ne_scalar: withScalar,
+  tf_where: { args: [T, T, F64, T, F64], returns: T },
+  tf_masked_fill: { args: [T, T, T, F64], returns: T },
+  tf_gather: { args: [T, I64, T], returns: T },
+  tf_scatter: { args: [T, I64, T, T, F64], returns: T },
+  tf_scatter_add: { args: [T, I64, T, T], returns: T },
+  tf_topk: { args: [T, I64, I64, I32, I32, B], returns: I32 },
+  tf_sort: { args: [T, I64, I32, I32, B], returns: I32 },
+  tf_argsort: { args: [T, I64, I32, I32], returns: T },
+  tf_argmin: reductionToDim,
+  tf_max_along: { args: [T, I64, I32, B], returns: I32 },
+  tf_min_along: { args: [T, I64, I32, B], returns: I32 },
+  tf_slice: { args: [T, I64, I64, I64, I64], returns: T },
+  tf_expand: { args: [T, B, I32], returns: T },
+  tf_expand_as: binary,
+  tf_repeat: { args: [T, B, I32], returns: T },
+  tf_split: { args: [T, B, I32, I32, I64, B, I32], returns: I64 },
+  tf_chunk: { args: [T, I64, I64, B, I32], returns: I64 },
+  tf_flip: { args: [T, B, I32], returns: T },
+  tf_roll: { args: [T, B, I32, B, I32], returns: T },
+  tf_tril: { args: [T, I64], returns: T },
+  tf_triu: { args: [T, I64], returns: T },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
@@ -272,7 +302,10 @@ export interface NativeLibrary {
   view(pointer: NonNullable<NativePointer>, byteLength: number): ArrayBuffer;
   /** A zeroed buffer with room for `capacity` C pointers, for functions that hand out tensor lists. */
   outputList(capacity: number): ArrayBufferView;
-  /** The first `count` handles a C function wrote into a buffer made by `outputList`. */
+  /**
+   * The first `count` handles a C function wrote into `list`, a buffer of C
+   * pointers made by `outputList` (or an Int32Array of two words a pointer).
+   */
   readHandles(list: ArrayBufferView, count: number): Handle[];
   /**
    * Runs a job (`tf_script_job`) off the JavaScript thread; resolves when it has

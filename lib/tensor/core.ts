@@ -147,6 +147,20 @@ export abstract class TensorCore extends NativeResource {
   }
 
   /**
+   * The nested values, for `JSON.stringify` (which calls this): a tensor is
+   * written as its data, like `toArray()`, not as its internals. NaN and
+   * infinities become `null`, as JSON has no such numbers.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ w: tensor([[1, 2], [3, 4]]) }); // '{"w":[[1,2],[3,4]]}'
+   * ```
+   */
+  toJSON(): NestedArray {
+    return this.toArray();
+  }
+
+  /**
    * The value of a one-element tensor as a number (1/0 for bool).
    *
    * @example

@@ -9,7 +9,7 @@ import { TorchError } from "../errors.ts";
 import { checkStatus, native } from "../ffi/library.ts";
 import type { Tensor } from "../tensor.ts";
 import { operand } from "./core.ts";
-import { TensorNn } from "./nn.ts";
+import { TensorRearrange } from "./rearrange.ts";
 
 /** @internal A number argument, or a clear error naming the op. */
 export function numberArg(op: string, name: string, value: unknown, allowNaN = true): number {
@@ -20,7 +20,7 @@ export function numberArg(op: string, name: string, value: unknown, allowNaN = t
 }
 
 /** @internal In-place ops of `Tensor` (trailing underscore); part of `Tensor`. */
-export abstract class TensorInplace extends TensorNn {
+export abstract class TensorInplace extends TensorRearrange {
   /**
    * Adds a tensor (broadcast into this shape) or a number to this tensor, in
    * place. With `alpha`, adds `alpha * other` in one fused loop, like PyTorch's
