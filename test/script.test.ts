@@ -78,7 +78,7 @@ describe("ScriptModule", () => {
     expect(lstm.namedParameters().map(([n]) => n)).toEqual(["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"]);
   });
 
-  test("Adam steps through module.memory equal torch.optim.Adam on the same module; the saved module loads in Python", () => {
+  test("Adam steps through module.memory equal torch.optim.Adam on the same module; the saved module and state dict load in Python", () => {
     using cnn = loadScriptModule(fixture("script_cnn.pt"));
     cnn.train();
     const losses = tidy(() => {
@@ -108,9 +108,18 @@ describe("ScriptModule", () => {
     const theirs = JSON.parse(run.stdout) as EncodedTensor;
     expect(theirs.shape).toEqual([4, 3]);
     theirs.data.forEach((v, i) => expect(Math.abs((v as number) - ours[i])).toBeLessThan(1e-6));
-    // And back in TypeScript.
+    // Its state dict loads into the Python module with strict=True, with the same outputs.
+    const stateDict = join(dir, "tuned.safetensors");
+    cnn.memory.save(stateDict);
+    const viaStateDict = spawnSync("/usr/bin/python3", [script, "check", stateDict], { encoding: "utf8" });
+    expect(viaStateDict.status, viaStateDict.stderr).toBe(0);
+    (JSON.parse(viaStateDict.stdout) as EncodedTensor).data.forEach((v, i) => expect(Math.abs((v as number) - ours[i])).toBeLessThan(1e-6));
+    // And back in TypeScript, from either file.
     using again = loadScriptModule(saved);
     tidy(() => expect(Array.from((noGrad(() => again.eval().forward(fromEncoded(fx.cnn_input))) as Tensor).toFloat32Array())).toEqual(ours));
+    using fresh = loadScriptModule(fixture("script_cnn.pt"));
+    fresh.memory.load(stateDict);
+    tidy(() => expect(Array.from((noGrad(() => fresh.eval().forward(fromEncoded(fx.cnn_input))) as Tensor).toFloat32Array())).toEqual(ours));
   });
 
   test("train() fine-tunes a ScriptModule through its memory, as torch.optim.Adam does", () => {
