@@ -122,6 +122,24 @@ describe("ScriptModule", () => {
     tidy(() => expect(Array.from((noGrad(() => fresh.eval().forward(fromEncoded(fx.cnn_input))) as Tensor).toFloat32Array())).toEqual(ours));
   });
 
+  test("a module with hundreds of tensors and long names lists them all, in PyTorch's order", () => {
+    const path = join(dir, "wide.pt");
+    const make = [
+      "import json, sys, torch",
+      "m = torch.nn.Sequential(*[torch.nn.Linear(1, 1) for _ in range(150)])",
+      "m.add_module('a' * 20000, torch.nn.BatchNorm1d(1))",
+      "torch.jit.save(torch.jit.script(m), sys.argv[1])",
+      "print(json.dumps([[n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()]]))",
+    ].join("\n");
+    const run = spawnSync("/usr/bin/python3", ["-c", make, path], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const [parameters, buffers] = JSON.parse(run.stdout) as [string[], string[]];
+    expect(parameters.length).toBe(302);
+    using wide = loadScriptModule(path);
+    expect(wide.namedParameters().map(([n]) => n)).toEqual(parameters);
+    expect(wide.namedBuffers().map(([n]) => n)).toEqual(buffers);
+  });
+
   test("train() fine-tunes a ScriptModule through its memory, as torch.optim.Adam does", () => {
     using cnn = loadScriptModule(fixture("script_cnn.pt"));
     cnn.train();
