@@ -128,33 +128,29 @@ int32_t tf_script_train(tf_module module, int32_t on) {
   return guard_status([&] { deref_module(module).train(on != 0); });
 }
 
-int32_t tf_script_count(tf_module module, int32_t kind) {
-  int32_t count = -1;
-  guard_status([&] { count = static_cast<int32_t>(named(deref_module(module), kind).size()); });
-  return count;
-}
-
-int32_t tf_script_name(tf_module module, int32_t kind, int32_t index, char* buf, int32_t cap) {
-  int32_t length = -1;
+int32_t tf_script_named(tf_module module, int32_t kind, tf_tensor* out, int32_t cap, char* names, int64_t names_cap,
+                        int64_t* sizes) {
+  int32_t status = 1;
   guard_status([&] {
+    TORCH_CHECK(sizes != nullptr, "null sizes buffer");
     const auto all = named(deref_module(module), kind);
-    TORCH_CHECK(index >= 0 && index < static_cast<int32_t>(all.size()), "no tensor ", index, " of kind ", kind);
-    const auto& name = all[static_cast<size_t>(index)].first;
-    TORCH_CHECK(buf != nullptr && cap > 0, "null name buffer");
-    const size_t n = std::min(name.size(), static_cast<size_t>(cap - 1));
-    std::memcpy(buf, name.data(), n);
-    buf[n] = '\0';
-    length = static_cast<int32_t>(name.size());
+    int64_t bytes = 0;
+    for (const auto& item : all) bytes += static_cast<int64_t>(item.first.size()) + 1;
+    sizes[0] = static_cast<int64_t>(all.size());
+    sizes[1] = bytes;
+    if (sizes[0] > cap || bytes > names_cap) {
+      status = 2;
+      return;
+    }
+    TORCH_CHECK(all.empty() || (out != nullptr && names != nullptr), "null output buffer");
+    for (const auto& item : all) {
+      std::memcpy(names, item.first.c_str(), item.first.size() + 1);
+      names += item.first.size() + 1;
+    }
+    for (size_t i = 0; i < all.size(); i++) out[i] = wrap(at::Tensor(all[i].second));
+    status = 0;
   });
-  return length;
-}
-
-tf_tensor tf_script_tensor(tf_module module, int32_t kind, int32_t index) {
-  return guard_tensor([&] {
-    auto all = named(deref_module(module), kind);
-    TORCH_CHECK(index >= 0 && index < static_cast<int32_t>(all.size()), "no tensor ", index, " of kind ", kind);
-    return all[static_cast<size_t>(index)].second;
-  });
+  return status;
 }
 
 int32_t tf_script_forward(tf_module module, const tf_tensor* inputs, int32_t n, tf_tensor* outputs, int32_t cap,

@@ -236,12 +236,15 @@ TF_EXPORT void tf_script_free(tf_module module);
 TF_EXPORT int32_t tf_script_save(tf_module module, const char* path);
 /* Sets training mode (non-zero) or evaluation mode on the module and all its submodules. */
 TF_EXPORT int32_t tf_script_train(tf_module module, int32_t on);
-/* Kinds of named tensors: 0 parameters, 1 buffers (recursively, as named_parameters/named_buffers). Count, or -1. */
-TF_EXPORT int32_t tf_script_count(tf_module module, int32_t kind);
-/* Copies the name of tensor index of that kind (NUL-terminated, truncated to cap) into buf; returns its full length, or -1. */
-TF_EXPORT int32_t tf_script_name(tf_module module, int32_t kind, int32_t index, char* buf, int32_t cap);
-/* A handle to tensor index of that kind: the module's own tensor, not a copy. */
-TF_EXPORT tf_tensor tf_script_tensor(tf_module module, int32_t kind, int32_t index);
+/*
+ * The module's named tensors of one kind (0 parameters, 1 buffers; recursive, in PyTorch's order), all at once:
+ * sizes[0] is set to their count and sizes[1] to the bytes their NUL-terminated names take. When both fit
+ * (count <= cap, bytes <= names_cap) it writes a new handle per tensor (the module's own tensor, not a copy)
+ * into out and the names, one after another, into names, and returns 0. When they do not fit it writes
+ * only sizes and returns 2, so the caller can retry with room. 1 on failure.
+ */
+TF_EXPORT int32_t tf_script_named(tf_module module, int32_t kind, tf_tensor* out, int32_t cap, char* names, int64_t names_cap,
+                                  int64_t* sizes);
 /*
  * Runs forward on n input tensors. The result (a tensor, or tuples/lists of tensors, flattened
  * depth-first) goes into outputs as new handles (at most cap); *is_tuple is set to 0 for a single

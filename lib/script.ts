@@ -10,6 +10,7 @@ import process from "node:process";
 import { TorchError } from "./errors.ts";
 import { checkStatus, lastError, native, nativeLibrary } from "./ffi/library.ts";
 import type { Handle, ModuleHandle } from "./ffi/symbols.ts";
+import { readInt64 } from "./ffi/marshal.ts";
 import { Memory } from "./memory.ts";
 import { tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
@@ -55,15 +56,25 @@ function outputs(op: string, count: number, list: ArrayBufferView, isTuple: Int3
   return isTuple[0] === 1 ? tensors : tensors[0];
 }
 
-function nameAt(handle: NonNullable<ModuleHandle>, kind: number, index: number): string {
-  let bytes = new Uint8Array(256);
-  let length = native.tf_script_name(handle, kind, index, bytes, bytes.length);
-  if (length >= bytes.length) {
-    bytes = new Uint8Array(length + 1);
-    length = native.tf_script_name(handle, kind, index, bytes, bytes.length);
+// Every named tensor of one kind in one call, retried once with room when
+// the first guess of sizes was too small.
+function namedTensors(handle: NonNullable<ModuleHandle>, kind: number): [string, Tensor][] {
+  const op = "loadScriptModule";
+  const sizes = new Int32Array(4);
+  let cap = 256, nameBytes = 1 << 14;
+  for (;;) {
+    const out = nativeLibrary.outputList(cap), names = new Uint8Array(nameBytes);
+    const status = native.tf_script_named(handle, kind, out, cap, names, names.length, sizes);
+    if (status === 1) throw lastError(op);
+    if (status === 2) {
+      [cap, nameBytes] = [readInt64(sizes, 0), readInt64(sizes, 1)];
+      continue;
+    }
+    const count = readInt64(sizes, 0);
+    const tensors = nativeLibrary.readHandles(out, count).map((h: Handle) => wrap(h, op));
+    const text = new TextDecoder().decode(names.subarray(0, readInt64(sizes, 1)));
+    return text.split("\0").slice(0, count).map((name, i) => [name, tensors[i]]);
   }
-  if (length < 0) throw lastError("loadScriptModule");
-  return new TextDecoder().decode(bytes.subarray(0, length));
 }
 
 /**
@@ -96,11 +107,8 @@ export class ScriptModule {
     const memory = new Memory();
     try {
       tidy(() => {
-        for (const [kind, add] of [[PARAMETERS, memory.push], [BUFFERS, memory.pushBuffer]] as const) {
-          const count = native.tf_script_count(handle, kind);
-          if (count < 0) throw lastError("loadScriptModule");
-          for (let i = 0; i < count; i++) add.call(memory, wrap(native.tf_script_tensor(handle, kind, i), "loadScriptModule"), nameAt(handle, kind, i));
-        }
+        for (const [name, t] of namedTensors(handle, PARAMETERS)) memory.push(t, name);
+        for (const [name, t] of namedTensors(handle, BUFFERS)) memory.pushBuffer(t, name);
       });
     } catch (error) {
       memory.dispose();

@@ -78,7 +78,7 @@ describe("ScriptModule", () => {
     expect(lstm.namedParameters().map(([n]) => n)).toEqual(["lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0"]);
   });
 
-  test("Adam steps through module.memory equal torch.optim.Adam on the same module; the saved module loads in Python", () => {
+  test("Adam steps through module.memory equal torch.optim.Adam on the same module; the saved module and state dict load in Python", () => {
     using cnn = loadScriptModule(fixture("script_cnn.pt"));
     cnn.train();
     const losses = tidy(() => {
@@ -108,9 +108,36 @@ describe("ScriptModule", () => {
     const theirs = JSON.parse(run.stdout) as EncodedTensor;
     expect(theirs.shape).toEqual([4, 3]);
     theirs.data.forEach((v, i) => expect(Math.abs((v as number) - ours[i])).toBeLessThan(1e-6));
-    // And back in TypeScript.
+    // Its state dict loads into the Python module with strict=True, with the same outputs.
+    const stateDict = join(dir, "tuned.safetensors");
+    cnn.memory.save(stateDict);
+    const viaStateDict = spawnSync("/usr/bin/python3", [script, "check", stateDict], { encoding: "utf8" });
+    expect(viaStateDict.status, viaStateDict.stderr).toBe(0);
+    (JSON.parse(viaStateDict.stdout) as EncodedTensor).data.forEach((v, i) => expect(Math.abs((v as number) - ours[i])).toBeLessThan(1e-6));
+    // And back in TypeScript, from either file.
     using again = loadScriptModule(saved);
     tidy(() => expect(Array.from((noGrad(() => again.eval().forward(fromEncoded(fx.cnn_input))) as Tensor).toFloat32Array())).toEqual(ours));
+    using fresh = loadScriptModule(fixture("script_cnn.pt"));
+    fresh.memory.load(stateDict);
+    tidy(() => expect(Array.from((noGrad(() => fresh.eval().forward(fromEncoded(fx.cnn_input))) as Tensor).toFloat32Array())).toEqual(ours));
+  });
+
+  test("a module with hundreds of tensors and long names lists them all, in PyTorch's order", () => {
+    const path = join(dir, "wide.pt");
+    const make = [
+      "import json, sys, torch",
+      "m = torch.nn.Sequential(*[torch.nn.Linear(1, 1) for _ in range(150)])",
+      "m.add_module('a' * 20000, torch.nn.BatchNorm1d(1))",
+      "torch.jit.save(torch.jit.script(m), sys.argv[1])",
+      "print(json.dumps([[n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()]]))",
+    ].join("\n");
+    const run = spawnSync("/usr/bin/python3", ["-c", make, path], { encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const [parameters, buffers] = JSON.parse(run.stdout) as [string[], string[]];
+    expect(parameters.length).toBe(302);
+    using wide = loadScriptModule(path);
+    expect(wide.namedParameters().map(([n]) => n)).toEqual(parameters);
+    expect(wide.namedBuffers().map(([n]) => n)).toEqual(buffers);
   });
 
   test("train() fine-tunes a ScriptModule through its memory, as torch.optim.Adam does", () => {
