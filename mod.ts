@@ -36,7 +36,7 @@ export {
   type TypedData,
   zeros,
 } from "./lib/creation.ts";
-export { keep, liveTensors, tidy } from "./lib/scope.ts";
+export { keep, liveTensors, type NativeResource, tidy } from "./lib/scope.ts";
 export { DEFAULT_LEAK_THRESHOLD, setLeakWarning } from "./lib/leaks.ts";
 export { noGrad } from "./lib/autograd.ts";
 export { type AdamOptions, Memory } from "./lib/memory.ts";

@@ -50,6 +50,7 @@ export abstract class NativeResource {
   /** @internal A resource this one owns and frees with itself (a tensor's gradient); see `setDependent`. */
   declare _dependent: NativeResource | null;
 
+  /** Takes ownership of `handle` and enters the innermost open scope. */
   protected constructor(handle: NonNullable<Handle>) {
     this._handle = handle;
     this._kept = false;

@@ -54,8 +54,10 @@ export class Conv2d implements Compute {
   readonly weight: number;
   /** Id of the bias `[outChannels]`, or null without one. */
   readonly bias: number | null;
+  /** Stride, padding, dilation and groups, as given (defaults filled in). */
   readonly options: Readonly<Conv2dOptions>;
 
+  /** Registers the weight and bias in `mem`, initialised as PyTorch's `nn.Conv2d`. */
   constructor(
     mem: Memory,
     kernelSize: number,

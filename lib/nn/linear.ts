@@ -46,9 +46,12 @@ export class Linear implements Compute {
   readonly weight: number;
   /** Id of the bias `[outFeatures]` in the Memory, or null without one. */
   readonly bias: number | null;
+  /** Features of each input row. */
   readonly inFeatures: number;
+  /** Features of each output row. */
   readonly outFeatures: number;
 
+  /** Registers the weight and bias in `mem`, initialised as PyTorch's `nn.Linear`. */
   constructor(mem: Memory, inFeatures: number, outFeatures: number, options: LinearOptions | null = {}) {
     this.inFeatures = positiveInteger("Linear", "inFeatures", inFeatures);
     this.outFeatures = positiveInteger("Linear", "outFeatures", outFeatures);

@@ -246,9 +246,13 @@ const NO_DIMS: readonly number[] = [];
  * ```
  */
 export interface Conv2dOptions {
+  /** Step of the kernel, one number or [height, width] (default 1). */
   stride?: number | readonly [number, number];
+  /** Zeros added on each side, one number or [height, width] (default 0). */
   padding?: number | readonly [number, number];
+  /** Spacing between kernel elements, one number or [height, width] (default 1). */
   dilation?: number | readonly [number, number];
+  /** Channel groups; in and out channels must both divide by it (default 1). */
   groups?: number;
 }
 
