@@ -1,7 +1,7 @@
 // Shared by the tests: building tensors from PyTorch fixtures and comparing results.
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
-import { type DType, type Tensor, tensor } from "../mod.ts";
+import { type DType, liveTensors, type Tensor, tensor, TorchError } from "../mod.ts";
 
 /** A tensor as the fixture scripts encode it: flat data, shape, dtype. */
 export interface EncodedTensor {
@@ -45,4 +45,42 @@ export function expectTensor(actual: Tensor, expected: EncodedTensor, rtol = 1e-
       expect(g, `element ${i}`).toBe(w);
     }
   }
+}
+
+/** The TorchError fn throws, after checking that the failed call left no handle behind. */
+export function torchErrorFrom(fn: () => unknown): TorchError {
+  const before = liveTensors();
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
+  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
+  return caught as TorchError;
+}
+
+/** The message of the TorchError fn throws. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TorchError);
+    return (error as TorchError).message;
+  }
+  throw new Error("expected an error, nothing was thrown");
+}
+
+/** A copy of t that needs a gradient, so ops on it take the dispatcher's route. */
+export function needingGrad(t: Tensor): Tensor {
+  const copy = t.clone();
+  copy.requiresGrad = true;
+  return copy;
+}
+
+/** The data, dtype and shape of a result, read without its autograd history. */
+export function contents(t: Tensor): { dtype: DType; shape: number[]; data: unknown } {
+  const plain = t.detach();
+  return { dtype: plain.dtype, shape: [...plain.shape], data: plain.toArray() };
 }
