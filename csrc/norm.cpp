@@ -37,7 +37,7 @@ tf_tensor tf_batch_norm(tf_tensor input, tf_tensor weight, tf_tensor bias, tf_te
       // otherwise write an infinite unbiased variance into running_var.
       int64_t per_channel = x.size(0);
       for (int64_t d = 2; d < x.dim(); ++d) per_channel *= x.size(d);
-      TORCH_CHECK(per_channel > 1, "Expected more than 1 value per channel when training, got input size ", x.sizes());
+      TORCH_CHECK(per_channel != 1, "Expected more than 1 value per channel when training, got input size ", x.sizes());
     }
     const auto count = optional_tensor(num_batches_tracked);
     double factor = momentum;

@@ -125,6 +125,10 @@ export abstract class BatchNorm implements Compute {
     if (!this.acceptsRank(shape.length) || shape[1] !== this.numFeatures) {
       throw new TorchError(this.#op, `expected input ${this.expectedShape()}, got [${shape.join(", ")}]`);
     }
+    const own = [this.weight, this.runningMean].find((id) => id !== null);
+    const dtype = own === undefined ? input.dtype : mem.get(own).dtype;
+    // LibTorch's own words for this one name a dtype the user never used.
+    if (input.dtype !== dtype) throw new TorchError(this.#op, `expected a ${dtype} input ${this.expectedShape()}, got ${input.dtype}`);
     const handle = (id: number | null) => (id === null ? null : operand(mem.get(id), this.#op));
     return wrap(
       native.tf_batch_norm(

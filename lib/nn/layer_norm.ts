@@ -84,6 +84,8 @@ export class LayerNorm implements Compute {
     if (got.length < want.length || tail.some((d, i) => d !== want[i])) {
       throw new TorchError(this.#op, `expected input [..., ${want.join(", ")}], got [${got.join(", ")}]`);
     }
+    const dtype = this.weight === null ? input.dtype : mem.get(this.weight).dtype;
+    if (input.dtype !== dtype) throw new TorchError(this.#op, `expected a ${dtype} input [..., ${want.join(", ")}], got ${input.dtype}`);
     const handle = (id: number | null) => (id === null ? null : operand(mem.get(id), this.#op));
     const list = int64List(this.#op, want);
     return wrap(native.tf_layer_norm(operand(input, this.#op), list, want.length, handle(this.weight), handle(this.bias), this.eps), this.#op);
