@@ -70,3 +70,5 @@ export { GELU, ReLU, Tanh } from "./lib/nn/activations.ts";
 export { Flatten } from "./lib/nn/flatten.ts";
 export { Sequential } from "./lib/nn/sequential.ts";
 export { inEvalMode } from "./lib/train.ts";
+export { BasicBlock } from "./lib/nn/residual.ts";
+export { MnistResNet } from "./lib/nn/models.ts";
