@@ -252,6 +252,30 @@ describe("a BatchNorm model against PyTorch", () => {
   });
 });
 
+describe("checkpoints with BatchNorm", () => {
+  test("a resumed run of a model with BatchNorm and Dropout continues exactly (running stats, batch count, generator)", () => {
+    const path = join(dir, "bn.ckpt.safetensors");
+    const snapshot = (mem: Memory) =>
+      [...mem.namedParameters(), ...mem.namedBuffers()].map(([n, t]) => [n, Array.from(t.toTypedArray(), Number)] as const);
+    const run = (epochs: number, seed: number, options: { checkpoint?: string; resume?: boolean }) => {
+      using mem = new Memory();
+      manualSeed(seed);
+      const model = adamModel(mem);
+      const history = tidy(() =>
+        train(mem, fromEncoded(fx.adam.x), fromEncoded(fx.adam.y), model, { epochs, batchSize: 4, lr: 0.01, ...options })
+      );
+      return { history, state: snapshot(mem) };
+    };
+    const whole = run(3, 5, {});
+    run(1, 5, { checkpoint: path });
+    const resumed = run(3, 999, { checkpoint: path, resume: true });
+    expect(resumed.history).toEqual(whole.history);
+    expect(resumed.state).toEqual(whole.state);
+    // 3 epochs of ceil(10 / 4) steps each, every one counted.
+    expect(resumed.state.find(([n]) => n === "1.num_batches_tracked")![1]).toEqual([9]);
+  });
+});
+
 test("no tensor leaked", () => {
   expect(liveTensors()).toBe(liveAtStart);
 });
