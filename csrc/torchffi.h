@@ -421,6 +421,19 @@ TF_EXPORT tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts,
 TF_EXPORT tf_tensor tf_tril(tf_tensor t, int64_t k);
 TF_EXPORT tf_tensor tf_triu(tf_tensor t, int64_t k);
 
+/* ---- normalisation layers (norm.cpp) ---- */
+
+/* BatchNorm's forward, as nn.BatchNorm{1,2}d runs it: batch statistics when training (a batch with one value
+   per channel is refused), the running ones otherwise. running_mean/running_var (both or neither NULL) are
+   updated in place when training, with factor momentum, or 1/(batches seen) when cumulative is non-zero;
+   num_batches_tracked (int64, may be NULL) is incremented after a successful training step. */
+TF_EXPORT tf_tensor tf_batch_norm(tf_tensor input, tf_tensor weight, tf_tensor bias, tf_tensor running_mean,
+                                  tf_tensor running_var, tf_tensor num_batches_tracked, int32_t training, double momentum,
+                                  int32_t cumulative, double eps);
+/* at::layer_norm over the last ndim dims of input; weight and bias may be NULL. */
+TF_EXPORT tf_tensor tf_layer_norm(tf_tensor input, const int64_t* normalized_shape, int32_t ndim, tf_tensor weight,
+                                  tf_tensor bias, double eps);
+
 #ifdef __cplusplus
 }
 #endif

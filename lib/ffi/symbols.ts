@@ -242,6 +242,9 @@ export const symbols = {
   tf_roll: { args: [T, B, I32, B, I32], returns: T },
   tf_tril: { args: [T, I64], returns: T },
   tf_triu: { args: [T, I64], returns: T },
+  // normalisation layers (norm.cpp)
+  tf_batch_norm: { args: [T, T, T, T, T, T, I32, F64, I32, F64], returns: T },
+  tf_layer_norm: { args: [T, B, I32, T, T, F64], returns: T },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
