@@ -37,8 +37,10 @@ export class ReLU implements Compute {
  * ```
  */
 export class GELU implements Compute {
+  /** "none" for the exact erf form, "tanh" for the tanh approximation. */
   readonly approximate: "none" | "tanh";
 
+  /** A GELU layer, exact or with the tanh approximation. */
   constructor(approximate: "none" | "tanh" = "none") {
     if (approximate !== "none" && approximate !== "tanh") {
       throw new TorchError("GELU", `approximate must be "none" or "tanh", got ${String(approximate)}`);

@@ -65,13 +65,17 @@ export abstract class BatchNorm implements Compute {
   readonly runningVar: number | null;
   /** Id of the int64 scalar `num_batches_tracked` buffer, or null without running statistics. */
   readonly numBatchesTracked: number | null;
+  /** Channels `C` of the input. */
   readonly numFeatures: number;
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Weight of each new batch in the running statistics; null keeps a cumulative average. */
   readonly momentum: number | null;
   /** The prefix of this layer's names in the Memory. */
   readonly name: string;
   readonly #op: string;
 
+  /** Registers the parameters and buffers of a `kind` layer in `mem`. */
   protected constructor(kind: string, mem: Memory, numFeatures: number, options: BatchNormOptions | null) {
     const o = options ?? {};
     requireMemory(kind, mem);
@@ -162,12 +166,15 @@ export abstract class BatchNorm implements Compute {
  * ```
  */
 export class BatchNorm1d extends BatchNorm {
+  /** Registers `weight`, `bias` and the running statistics in `mem`, as PyTorch's `nn.BatchNorm1d`. */
   constructor(mem: Memory, numFeatures: number, options: BatchNormOptions | null = {}) {
     super("BatchNorm1d", mem, numFeatures, options);
   }
+  /** The input shapes this layer takes, for error messages. */
   protected expectedShape(): string {
     return `[N, ${this.numFeatures}] or [N, ${this.numFeatures}, L]`;
   }
+  /** Whether an input of `ndim` dims fits this layer. */
   protected acceptsRank(ndim: number): boolean {
     return ndim === 2 || ndim === 3;
   }
@@ -187,12 +194,15 @@ export class BatchNorm1d extends BatchNorm {
  * ```
  */
 export class BatchNorm2d extends BatchNorm {
+  /** Registers `weight`, `bias` and the running statistics in `mem`, as PyTorch's `nn.BatchNorm2d`. */
   constructor(mem: Memory, numFeatures: number, options: BatchNormOptions | null = {}) {
     super("BatchNorm2d", mem, numFeatures, options);
   }
+  /** The input shapes this layer takes, for error messages. */
   protected expectedShape(): string {
     return `[N, ${this.numFeatures}, H, W]`;
   }
+  /** Whether an input of `ndim` dims fits this layer. */
   protected acceptsRank(ndim: number): boolean {
     return ndim === 4;
   }

@@ -25,8 +25,10 @@ import { requireMemory } from "./init.ts";
  * ```
  */
 export class Dropout implements Compute {
+  /** Probability of zeroing each element in training mode. */
   readonly p: number;
 
+  /** A dropout layer zeroing with probability `p` (default 0.5). */
   constructor(p = 0.5) {
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new TorchError("Dropout", `p must be a probability in [0, 1], got ${String(p)}`);
     this.p = p;

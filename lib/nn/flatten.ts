@@ -21,9 +21,12 @@ import { requireMemory } from "./init.ts";
  * ```
  */
 export class Flatten implements Compute {
+  /** First dim flattened. */
   readonly startDim: number;
+  /** Last dim flattened (inclusive; negatives count from the end). */
   readonly endDim: number;
 
+  /** Flattens dims `startDim`..`endDim` into one. */
   constructor(startDim = 1, endDim = -1) {
     this.startDim = startDim;
     this.endDim = endDim;

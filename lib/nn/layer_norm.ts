@@ -51,11 +51,13 @@ export class LayerNorm implements Compute {
   readonly bias: number | null;
   /** The trailing dims normalised over. */
   readonly normalizedShape: readonly number[];
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
   /** The prefix of this layer's names in the Memory. */
   readonly name: string;
   readonly #op: string;
 
+  /** Registers `weight` and `bias` in `mem` (unless `elementwiseAffine` is false), as PyTorch's `nn.LayerNorm`. */
   constructor(mem: Memory, shape: number | readonly number[], options: LayerNormOptions | null = {}) {
     const o = options ?? {};
     requireMemory("LayerNorm", mem);

@@ -96,13 +96,20 @@ export class MnistFfn implements Compute {
  * ```
  */
 export class MnistResNet implements Compute {
+  /** 3x3 stem convolution, 1 to `width` channels. */
   readonly conv1: Conv2d;
+  /** BatchNorm after the stem. */
   readonly bn1: BatchNorm2d;
+  /** Residual block at full resolution. */
   readonly layer1: BasicBlock;
+  /** Residual block halving the resolution, doubling the channels. */
   readonly layer2: BasicBlock;
+  /** Residual block halving the resolution again. */
   readonly layer3: BasicBlock;
+  /** Pooled features to 10 class scores. */
   readonly fc: Linear;
 
+  /** Registers every layer in `mem` under PyTorch-style names, `width` channels in the first stage. */
   constructor(mem: Memory, width = 16) {
     this.conv1 = new Conv2d(mem, 3, 1, width, 1, { padding: 1, bias: false, name: "conv1" });
     this.bn1 = new BatchNorm2d(mem, width, { name: "bn1" });

@@ -26,13 +26,18 @@ import { positiveInteger, requireMemory } from "./init.ts";
  * ```
  */
 export class BasicBlock implements Compute {
+  /** First 3x3 convolution (carries the stride). */
   readonly conv1: Conv2d;
+  /** BatchNorm after `conv1`. */
   readonly bn1: BatchNorm2d;
+  /** Second 3x3 convolution. */
   readonly conv2: Conv2d;
+  /** BatchNorm after `conv2`. */
   readonly bn2: BatchNorm2d;
   /** The 1x1 convolution and BatchNorm of the shortcut, or null when it is the identity. */
   readonly downsample: readonly [Conv2d, BatchNorm2d] | null;
 
+  /** Registers the block's layers in `mem` under `name` (torchvision's names inside it). */
   constructor(mem: Memory, inChannels: number, outChannels: number, stride: number, name: string) {
     requireMemory("BasicBlock", mem);
     positiveInteger("BasicBlock", "inChannels", inChannels);

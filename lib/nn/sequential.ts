@@ -32,8 +32,10 @@ import { requireMemory } from "./init.ts";
  * ```
  */
 export class Sequential implements Compute {
+  /** The layers, applied in order. */
   readonly layers: readonly Compute[];
 
+  /** Chains `layers`; they must have been built on `mem`. */
   constructor(mem: Memory, ...layers: Compute[]) {
     requireMemory("Sequential", mem);
     layers.forEach((layer, i) => {
