@@ -63,3 +63,7 @@ export { eye, linspace, onesLike, randint, randLike, randnLike, zerosLike } from
 export { einsum } from "./lib/einsum.ts";
 export { clipGradNorm, clipGradValue } from "./lib/clip.ts";
 export { type AvgPool2dOptions, type StdOptions } from "./lib/tensor.ts";
+export { Embedding, type EmbeddingOptions } from "./lib/nn/embedding.ts";
+export { type RecurrentOptions } from "./lib/nn/rnn.ts";
+export { LSTM, type LSTMState } from "./lib/nn/lstm.ts";
+export { GRU } from "./lib/nn/gru.ts";
