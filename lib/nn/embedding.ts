@@ -65,7 +65,7 @@ export class Embedding {
     this.name = layerPrefix(mem, "Embedding", options?.name, false);
     const padding = this.paddingIdx;
     this.weight = tidy(() => {
-      const w = randn([count, dim]);
+      const w = renamed("Embedding", () => randn([count, dim]));
       // nn.Embedding zeroes the padding row after drawing the whole table.
       if (padding !== null) w.select(0, padding).zero_();
       w.requiresGrad = true;
@@ -85,6 +85,16 @@ export class Embedding {
       const range = `layer "${this.name}" takes int64 or int32 indices in [0, ${this.count - 1}]`;
       throw new TorchError("Embedding", `${error.detail} (${range})`);
     }
+  }
+}
+
+// A table too large to allocate is this layer's error, not randn's.
+function renamed<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof TorchError && error.op !== op) throw new TorchError(op, error.detail);
+    throw error;
   }
 }
 

@@ -83,13 +83,15 @@ export abstract class RecurrentLayer {
     }
     // nn.RNNBase.reset_parameters: every parameter, in registration order, from U(±1/√hidden).
     const bound = 1.0 / Math.sqrt(hiddenSize);
-    this.parameters = specs.map((s) =>
-      tidy(() => {
+    // All are drawn before any is stored: one too large to allocate leaves the Memory as it was.
+    this.parameters = tidy(() => {
+      const drawn = specs.map((s) => {
         const t = wrap(native.tf_uniform(int64List(kind, s.shape), s.shape.length, -bound, bound, 0), kind);
         t.requiresGrad = true;
-        return mem.push(t, `${this.name}.${s.name}`);
-      })
-    );
+        return t;
+      });
+      return drawn.map((t, i) => mem.push(t, `${this.name}.${specs[i].name}`));
+    });
   }
 
   /** The expected shape of the input, in words, for error messages. */
