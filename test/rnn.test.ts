@@ -1,6 +1,10 @@
 // LSTM and GRU against PyTorch's nn.LSTM / nn.GRU (fixtures: test/fixtures/make_rnn_fixtures.py):
 // parameters after manualSeed, outputs, final states and every gradient, in
 // each layout; a few Adam steps of a small model; a PyTorch state dict.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { crossEntropy, Embedding, GRU, Linear, liveTensors, LSTM, manualSeed, type Memory, randn, type Tensor, tidy, zeros } from "../mod.ts";
@@ -13,6 +17,16 @@ const liveAtStart = liveTensors();
 function build(mem: Memory, f: RnnCase): LSTM | GRU {
   const options = { numLayers: f.num_layers, bidirectional: f.bidirectional, batchFirst: f.batch_first, bias: f.bias, dropout: f.dropout };
   return f.kind === "lstm" ? new LSTM(mem, f.input_size, f.hidden_size, options) : new GRU(mem, f.input_size, f.hidden_size, options);
+}
+
+// The layers of Stack in make_rnn_fixtures.py, under its attribute names.
+function buildStack(mem: Memory) {
+  return {
+    emb: new Embedding(mem, 9, 4, { paddingIdx: 0, name: "emb" }),
+    lstm: new LSTM(mem, 4, 5, { numLayers: 2, bidirectional: true, name: "lstm" }),
+    gru: new GRU(mem, 10, 3, { batchFirst: true, name: "gru" }),
+    fc: new Linear(mem, 3, 2, { name: "fc" }),
+  };
 }
 
 function describeCase(f: RnnCase): string {
@@ -149,10 +163,7 @@ describe("training and loading as in PyTorch", () => {
   test("a PyTorch state dict (Embedding, 2-layer bidirectional LSTM, GRU, Linear) loads and gives PyTorch's output", () => {
     const f = rfx.state_dict;
     withMemory((mem) => tidy(() => {
-      const emb = new Embedding(mem, 9, 4, { paddingIdx: 0, name: "emb" });
-      const lstm = new LSTM(mem, 4, 5, { numLayers: 2, bidirectional: true, name: "lstm" });
-      const gru = new GRU(mem, 10, 3, { batchFirst: true, name: "gru" });
-      const fc = new Linear(mem, 3, 2, { name: "fc" });
+      const { emb, lstm, gru, fc } = buildStack(mem);
       expect(mem.namedParameters().map(([n]) => n)).toEqual(f.keys);
       mem.load(fileURLToPath(new URL("./fixtures/rnn_state_dict.safetensors", import.meta.url)));
       mem.eval();
@@ -161,6 +172,24 @@ describe("training and loading as in PyTorch", () => {
       expectTensor(out, f.output, 1e-5, 1e-6);
       mem.train();
     }));
+  });
+
+  test("a state dict torchffi saves loads into PyTorch's module and gives the same output", () => {
+    const dir = mkdtempSync(join(tmpdir(), "torchffi-rnn-"));
+    try {
+      withMemory((mem) => tidy(() => {
+        const { emb, lstm, gru, fc } = buildStack(mem);
+        const out = fc.forward(mem, gru.forward(mem, lstm.forward(mem, emb.forward(mem, fromEncoded(rfx.state_dict.tokens))).transpose(0, 1)));
+        const file = join(dir, "stack.safetensors");
+        mem.save(file);
+        const script = fileURLToPath(new URL("./fixtures/make_rnn_fixtures.py", import.meta.url));
+        const python = spawnSync("/usr/bin/python3", [script, "check", file], { encoding: "utf8", timeout: 120_000 });
+        expect(python.status, python.stderr).toBe(0);
+        expectTensor(out, JSON.parse(python.stdout), 1e-5, 1e-6);
+      }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

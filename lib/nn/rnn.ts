@@ -57,7 +57,7 @@ export abstract class RecurrentLayer {
   /** The prefix of the parameter names (`lstm0` in `lstm0.weight_ih_l0`). */
   readonly name: string;
   /** Ids of the parameters in the Memory, in PyTorch's order (`_flat_weights`). */
-  readonly parameters: readonly number[];
+  readonly parameterIds: readonly number[];
   readonly #kind: "LSTM" | "GRU";
 
   protected constructor(kind: "LSTM" | "GRU", gates: number, mem: Memory, inputSize: number, hiddenSize: number, options: RecurrentOptions | null) {
@@ -84,7 +84,7 @@ export abstract class RecurrentLayer {
     // nn.RNNBase.reset_parameters: every parameter, in registration order, from U(±1/√hidden).
     const bound = 1.0 / Math.sqrt(hiddenSize);
     // All are drawn before any is stored: one too large to allocate leaves the Memory as it was.
-    this.parameters = tidy(() => {
+    this.parameterIds = tidy(() => {
       const drawn = specs.map((s) => {
         const t = wrap(native.tf_uniform(int64List(kind, s.shape), s.shape.length, -bound, bound, 0), kind);
         t.requiresGrad = true;
@@ -131,18 +131,18 @@ export abstract class RecurrentLayer {
   protected run(mem: Memory, x: Tensor, h0: Tensor | null, c0: Tensor | null): Tensor[] {
     const kind = this.#kind;
     requireMemory(`${kind}.forward`, mem);
-    const dtype = mem.get(this.parameters[0]).dtype;
+    const dtype = mem.get(this.parameterIds[0]).dtype;
     const batch = this.#checkInput(x, dtype);
     if (h0 !== null) this.#checkState(kind === "LSTM" ? "hidden[0]" : "hidden", h0, batch, dtype);
     if (c0 !== null) this.#checkState("hidden[1]", c0, batch, dtype);
-    const weights = nativeLibrary.handleList(this.parameters.map((id) => operand(mem.get(id), kind)));
+    const weights = nativeLibrary.handleList(this.parameterIds.map((id) => operand(mem.get(id), kind)));
     const status = native.tf_rnn(
       kind === "LSTM" ? 0 : 1,
       operand(x, kind),
       h0 === null ? null : operand(h0, kind),
       c0 === null ? null : operand(c0, kind),
       weights,
-      this.parameters.length,
+      this.parameterIds.length,
       this.bias ? 1 : 0,
       this.numLayers,
       this.hiddenSize,
