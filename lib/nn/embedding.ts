@@ -9,6 +9,7 @@ import { type Memory } from "../memory.ts";
 import { tidy } from "../scope.ts";
 import { operand, type Tensor, wrap } from "../tensor.ts";
 import { randn } from "../creation.ts";
+import type { Compute } from "./compute.ts";
 import { layerPrefix, positiveInteger, requireMemory } from "./init.ts";
 
 /**
@@ -46,7 +47,7 @@ export interface EmbeddingOptions {
  * emb.forward(mem, tensor([[1, 2], [3, 9]], undefined, "int64")).shape; // [2, 2, 4]
  * ```
  */
-export class Embedding {
+export class Embedding implements Compute {
   /** Id of the weight `[count, dim]` in the Memory. */
   readonly weight: number;
   /** How many rows the table has (valid indices are 0 to count - 1). */

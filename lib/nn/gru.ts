@@ -5,6 +5,7 @@
  */
 import { type Memory } from "../memory.ts";
 import type { Tensor } from "../tensor.ts";
+import type { Compute } from "./compute.ts";
 import { RecurrentLayer, type RecurrentOptions } from "./rnn.ts";
 
 /**
@@ -26,7 +27,7 @@ import { RecurrentLayer, type RecurrentOptions } from "./rnn.ts";
  * const { output, state } = gru.forwardWithState(mem, randn([7, 4, 10])); // state [2, 4, 20]
  * ```
  */
-export class GRU extends RecurrentLayer {
+export class GRU extends RecurrentLayer implements Compute {
   constructor(mem: Memory, inputSize: number, hiddenSize: number, options: RecurrentOptions | null = {}) {
     super("GRU", 3, mem, inputSize, hiddenSize, options);
   }

@@ -6,6 +6,7 @@
 import { TorchError } from "../errors.ts";
 import { type Memory } from "../memory.ts";
 import type { Tensor } from "../tensor.ts";
+import type { Compute } from "./compute.ts";
 import { RecurrentLayer, type RecurrentOptions } from "./rnn.ts";
 
 /**
@@ -42,7 +43,7 @@ export interface LSTMState {
  * const next = lstm.forwardWithState(mem, randn([4, 1, 10]), state); // carries on
  * ```
  */
-export class LSTM extends RecurrentLayer {
+export class LSTM extends RecurrentLayer implements Compute {
   constructor(mem: Memory, inputSize: number, hiddenSize: number, options: RecurrentOptions | null = {}) {
     super("LSTM", 4, mem, inputSize, hiddenSize, options);
   }
