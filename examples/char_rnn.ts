@@ -13,7 +13,7 @@ import process from "node:process";
 import { clipGradNorm, crossEntropy, Embedding, Linear, LSTM, type LSTMState, manualSeed, Memory, noGrad, type Tensor, tensor, tidy } from "../mod.ts";
 
 const path = process.argv[2] || "/usr/share/common-licenses/GPL-3";
-const steps = Number(process.argv[3] ?? 2000);
+const steps = Number(process.argv[3] ?? 1000);
 const hidden = Number(process.argv[4] ?? 256);
 const seqLength = 64, batchSize = 32, sampleLength = 160;
 
