@@ -72,3 +72,7 @@ export { Sequential } from "./lib/nn/sequential.ts";
 export { inEvalMode } from "./lib/train.ts";
 export { BasicBlock } from "./lib/nn/residual.ts";
 export { MnistResNet } from "./lib/nn/models.ts";
+export { Embedding, type EmbeddingOptions } from "./lib/nn/embedding.ts";
+export { type RecurrentOptions } from "./lib/nn/rnn.ts";
+export { LSTM, type LSTMState } from "./lib/nn/lstm.ts";
+export { GRU } from "./lib/nn/gru.ts";

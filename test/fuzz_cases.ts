@@ -41,6 +41,7 @@ import { describe, type Recorder, type Rng, tensorProblems, type Validate } from
 import { averagePooling, clipping, inplaceOps, moreCreation, moreMath, moreReductions } from "./fuzz_cases_math.ts";
 import { selectCases } from "./fuzz_cases_select.ts";
 import { layerCases } from "./fuzz_cases_layers.ts";
+import { rnnCases } from "./fuzz_cases_rnn.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -822,6 +823,8 @@ export const CASES: readonly [Case, number][] = [
   ...selectCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
   // Normalisation and utility layers (issue 12 part A): test/fuzz_cases_layers.ts.
   ...layerCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
+  // Embedding, LSTM and GRU (issue 12): test/fuzz_cases_rnn.ts.
+  ...rnnCases({ makeTensor, smallShape, wildSize }),
 ];
 
 // The generators, for the cases of the newer ops in fuzz_cases_math.ts.
