@@ -103,7 +103,8 @@ describe("the npm package in a new project", () => {
 
     firstSetup = run("npx", ["torchffi", "setup"], project, userEnv(home));
     secondSetup = run("npx", ["torchffi", "setup"], project, userEnv(home));
-  });
+    // A real build of the shim: about a minute on two quiet cores, more on busy ones.
+  }, 900_000);
 
   test("the tarball holds the sources, CMake, the command and compiled JavaScript; no tests or build output", () => {
     expect(tarball).toMatch(new RegExp(`torchffi-${VERSION.replaceAll(".", "\\.")}\\.tgz$`));
