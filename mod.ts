@@ -63,3 +63,17 @@ export { eye, linspace, onesLike, randint, randLike, randnLike, zerosLike } from
 export { einsum } from "./lib/einsum.ts";
 export { clipGradNorm, clipGradValue } from "./lib/clip.ts";
 export { type AvgPool2dOptions, type StdOptions } from "./lib/tensor.ts";
+// Optimizers and learning-rate schedules (issue 12 part B).
+export { type AdamWOptions, type RmspropOptions } from "./lib/optim_more.ts";
+export {
+  cosineAnnealingLR,
+  type CosineAnnealingLROptions,
+  linearWarmup,
+  type LinearWarmupOptions,
+  type LrSchedule,
+  oneCycleLR,
+  type OneCycleLROptions,
+  type SchedulePer,
+  stepLR,
+  type StepLROptions,
+} from "./lib/lr_schedule.ts";

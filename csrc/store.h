@@ -1,11 +1,60 @@
-// store.h: what other source files may see of the parameter store (store.cpp).
+// store.h: what other source files may see of the parameter store (store.cpp):
+// its slots, so that optimizers in their own files (optim_more.cpp) keep their
+// state beside the parameters like the ones in store.cpp.
 #pragma once
 
+#include <cmath>
 #include <vector>
 
 #include "internal.h"
 
 namespace torchffi {
+
+struct Slot {
+  at::Tensor value;
+  // Optimizer state, created on first use and kept across steps. Names follow
+  // torch.optim's state keys; AdamW shares Adam's, RMSprop shares the momentum
+  // buffer, as each optimizer names it so.
+  at::Tensor momentum_buffer;
+  at::Tensor exp_avg;
+  at::Tensor exp_avg_sq;
+  int64_t adam_steps = 0;
+  at::Tensor square_avg;  // RMSprop
+  at::Tensor grad_avg;    // RMSprop with centered=True
+};
+
+struct Store {
+  std::vector<Slot> slots;
+
+  Slot& at(int64_t id) {
+    TORCH_CHECK(id >= 0 && id < static_cast<int64_t>(slots.size()), "no tensor with id ", id, " in this Memory (it holds ",
+                slots.size(), ")");
+    return slots[static_cast<size_t>(id)];
+  }
+};
+
+inline Store& deref_store(tf_store store) {
+  TORCH_CHECK(store != nullptr, "null store handle");
+  return *reinterpret_cast<Store*>(store);
+}
+
+// Runs step on every tensor that has a gradient, then drops the gradients, all
+// without recording autograd history. Buffers never have a gradient, so no
+// optimizer touches them.
+template <typename Step>
+void for_each_gradient(Store& store, Step&& step) {
+  at::NoGradGuard no_grad;
+  for (auto& slot : store.slots) {
+    auto& grad = slot.value.mutable_grad();
+    if (!grad.defined()) continue;
+    step(slot, grad);
+    grad.reset();
+  }
+}
+
+inline void check_rate(double lr) {
+  TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr);
+}
 
 // The store's tensors (the same tensors, not copies: gradients and in-place
 // changes are shared), for entry points in other files that work on them all.

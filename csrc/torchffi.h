@@ -207,7 +207,8 @@ TF_EXPORT int32_t tf_store_sgd(tf_store store, double lr);
 TF_EXPORT int32_t tf_store_sgd_momentum(tf_store store, double lr, double momentum);
 /* One step of torch.optim.Adam(lr, betas, eps, weight_decay); moments and step counts live in the store. */
 TF_EXPORT int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
-/* Optimizer state kinds: 0 the SGD momentum buffer, 1 Adam's first moment, 2 Adam's second moment. */
+/* Optimizer state kinds: 0 the momentum buffer (SGD, RMSprop), 1 Adam's first moment, 2 Adam's second moment,
+   3 RMSprop's square average, 4 RMSprop's gradient average. */
 /* 1 if tensor id has optimizer state of that kind, 0 if not, -1 on failure. */
 TF_EXPORT int32_t tf_store_has_state(tf_store store, int64_t id, int32_t kind);
 /* A handle to that optimizer state (fails if there is none). */
@@ -417,6 +418,16 @@ TF_EXPORT tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts,
 /* Lower / upper triangle of the last two dims from diagonal k up / down; the rest set to zero. */
 TF_EXPORT tf_tensor tf_tril(tf_tensor t, int64_t k);
 TF_EXPORT tf_tensor tf_triu(tf_tensor t, int64_t k);
+
+/* ---- AdamW and RMSprop on the parameter store (optim_more.cpp; issue 12 part B) ---- */
+
+/* One step of torch.optim.AdamW(lr, betas, eps, weight_decay) (decoupled decay); shares Adam's moments and step counts. */
+TF_EXPORT int32_t tf_store_adamw(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
+/* One step of torch.optim.RMSprop(lr, alpha, eps, weight_decay, momentum, centered != 0); state kinds 3 square_avg, 4 grad_avg, 0 momentum. */
+TF_EXPORT int32_t tf_store_rmsprop(tf_store store, double lr, double alpha, double eps, double weight_decay, double momentum,
+                                   int32_t centered);
+/* Replaces tensor id's RMSprop averages with copies of the given tensors (NULL: none). */
+TF_EXPORT int32_t tf_store_restore_rmsprop_state(tf_store store, int64_t id, tf_tensor square_avg, tf_tensor grad_avg);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@ import { type CheckpointInfo, readCheckpoint, writeCheckpoint } from "./io/check
 import { type LoadOptions, readStateDict, writeStateDict } from "./io/state_dict.ts";
 import { NameRegistry } from "./names.ts";
 import { adamSettings } from "./optim.ts";
+import { type AdamWOptions, type RmspropOptions, stepAdamW, stepRmsprop } from "./optim_more.ts";
 import { adopt, setDependent, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
@@ -352,6 +353,36 @@ export class Memory {
     const { beta1, beta2, eps, weightDecay } = adamSettings(options, "applyGradsAdam");
     const status = native.tf_store_adam(this.#live("applyGradsAdam"), lr, beta1, beta2, eps, weightDecay);
     checkStatus(status, "applyGradsAdam");
+    this.#gradsDropped();
+  }
+
+  /**
+   * One step of AdamW (`torch.optim.AdamW`: decoupled weight decay, default
+   * 0.01); shares Adam's moments and step counts in the store.
+   *
+   * @example
+   * ```ts
+   * mem.applyGradsAdamW(1e-3, { betas: [0.9, 0.95], weightDecay: 0.1 });
+   * ```
+   */
+  applyGradsAdamW(lr: number, options: AdamWOptions = {}): void {
+    checkRate("applyGradsAdamW", lr);
+    stepAdamW(this.#live("applyGradsAdamW"), lr, options, "applyGradsAdamW");
+    this.#gradsDropped();
+  }
+
+  /**
+   * One step of RMSprop (`torch.optim.RMSprop`, PyTorch's defaults); the
+   * averages and momentum buffers persist in the store.
+   *
+   * @example
+   * ```ts
+   * mem.applyGradsRmsprop(1e-2, { momentum: 0.9 });
+   * ```
+   */
+  applyGradsRmsprop(lr: number, options: RmspropOptions = {}): void {
+    checkRate("applyGradsRmsprop", lr);
+    stepRmsprop(this.#live("applyGradsRmsprop"), lr, options, "applyGradsRmsprop");
     this.#gradsDropped();
   }
 

@@ -244,6 +244,10 @@ export const symbols = {
   tf_roll: { args: [T, B, I32, B, I32], returns: T },
   tf_tril: { args: [T, I64], returns: T },
   tf_triu: { args: [T, I64], returns: T },
+  // AdamW and RMSprop on the store (issue 12 part B).
+  tf_store_adamw: { args: [S, F64, F64, F64, F64, F64], returns: I32 },
+  tf_store_rmsprop: { args: [S, F64, F64, F64, F64, F64, I32], returns: I32 },
+  tf_store_restore_rmsprop_state: { args: [S, I64, T, T], returns: I32 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
