@@ -6,6 +6,11 @@
 // the same order with the same double scalars, so results are bit-identical
 // to torch.optim without a hand-written kernel.
 #include <cmath>
+#include <utility>
+#include <vector>
+
+#include <ATen/Dispatch.h>
+#include <c10/util/Half.h>
 
 #include "internal.h"
 #include "store.h"
@@ -22,6 +27,28 @@ void check_non_negative(double v, const char* name) {
   TORCH_CHECK(std::isfinite(v) && v >= 0, name, " must be a non-negative number, got ", v);
 }
 
+using Scalars = std::vector<std::pair<const char*, double>>;
+
+// LibTorch refuses a scalar its tensor's dtype cannot hold (1e300 for a float32
+// parameter), but only when it reaches that op, after the parameters before it
+// have been stepped. So every scalar a step will use is checked against every
+// parameter's dtype first, and a refused step changes nothing.
+template <typename Of>
+void check_scalars_fit(Store& store, Of&& scalars_of) {
+  for (size_t id = 0; id < store.slots.size(); ++id) {
+    auto& slot = store.slots[id];
+    if (!slot.value.mutable_grad().defined()) continue;
+    const auto dtype = slot.value.scalar_type();
+    if (!at::isFloatingType(dtype)) continue;
+    for (const auto& [name, value] : scalars_of(slot)) {
+      bool overflows = false;
+      AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, dtype, "check_scalars_fit",
+                                      [&] { overflows = c10::overflows<scalar_t, double>(value); });
+      TORCH_CHECK(!overflows, name, " is ", value, ", which tensor ", id, "'s dtype ", dtype, " cannot hold");
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -33,6 +60,12 @@ int32_t tf_store_adamw(tf_store store, double lr, double beta1, double beta2, do
     check_unit(beta2, "beta2");
     check_non_negative(eps, "eps");
     check_non_negative(weight_decay, "weight decay");
+    check_scalars_fit(deref_store(store), [&](const Slot& slot) {
+      const double step = static_cast<double>(slot.adam_steps + 1);
+      return Scalars{{"1 - lr * weight_decay", 1 - lr * weight_decay},
+                     {"eps", eps},
+                     {"the step size lr / (1 - beta1^step)", -lr / (1 - std::pow(beta1, step))}};
+    });
     for_each_gradient(deref_store(store), [&](Slot& slot, const at::Tensor& grad) {
       if (!slot.exp_avg.defined()) {
         slot.exp_avg = at::zeros_like(slot.value, at::MemoryFormat::Preserve);
@@ -64,6 +97,9 @@ int32_t tf_store_rmsprop(tf_store store, double lr, double alpha, double eps, do
     check_non_negative(eps, "eps");
     check_non_negative(weight_decay, "weight decay");
     check_non_negative(momentum, "momentum");
+    check_scalars_fit(deref_store(store), [&](const Slot&) {
+      return Scalars{{"lr", -lr}, {"eps", eps}, {"weight decay", weight_decay}, {"momentum", momentum}};
+    });
     for_each_gradient(deref_store(store), [&](Slot& slot, const at::Tensor& raw_grad) {
       if (!slot.square_avg.defined()) slot.square_avg = at::zeros_like(slot.value, at::MemoryFormat::Preserve);
       if (momentum > 0 && !slot.momentum_buffer.defined()) {

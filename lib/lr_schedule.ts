@@ -201,6 +201,8 @@ export function linearWarmup(lr: number, options: LinearWarmupOptions = {}): LrS
   if (typeof startFactor !== "number" || !(startFactor > 0 && startFactor <= 1)) fail(op, `startFactor must be in (0, 1], got ${String(startFactor)}`);
   if (typeof endFactor !== "number" || !(endFactor >= 0 && endFactor <= 1)) fail(op, `endFactor must be in [0, 1], got ${String(endFactor)}`);
   const totalIters = positiveInteger(op, "totalIters", options.totalIters ?? 5);
+  // PyTorch's recurrence turns a first rate of 0 into NaN (0 * Infinity) at the next step.
+  if (!(lr * startFactor > 0)) fail(op, `startFactor ${startFactor} makes the first rate (lr * startFactor) underflow to 0`);
   const per = perOf(op, options.per, "step");
   return recurrent(op, per, lr * startFactor, (previous, t) => {
     if (t > totalIters) return previous;
@@ -269,7 +271,11 @@ export function oneCycleLR(maxLr: number, options: OneCycleLROptions): LrSchedul
     let start = 0;
     for (let i = 0; i < phases.length; i++) {
       const [end, from, to] = phases[i];
-      if (t <= end || i === phases.length - 1) return anneal(from, to, (t - start) / (end - start));
+      if (t <= end || i === phases.length - 1) {
+        // Where PyTorch divides by zero (a phase of no length), say why instead of giving NaN.
+        if (end === start) fail(op, `pctStart ${pctStart} leaves the phase of step ${t} empty in a cycle of ${totalSteps} steps`);
+        return anneal(from, to, (t - start) / (end - start));
+      }
       start = end;
     }
     return fail(op, "no phase");

@@ -40,6 +40,7 @@ import {
 import { describe, type Recorder, type Rng, tensorProblems, type Validate } from "./fuzz_record.ts";
 import { averagePooling, clipping, inplaceOps, moreCreation, moreMath, moreReductions } from "./fuzz_cases_math.ts";
 import { selectCases } from "./fuzz_cases_select.ts";
+import { optimCases } from "./fuzz_cases_optim.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -819,6 +820,8 @@ export const CASES: readonly [Case, number][] = [
   [moreCreation, 5],
   // Comparison, selection, sorting and shape ops (issue 11): test/fuzz_cases_select.ts.
   ...selectCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
+  // AdamW, RMSprop and the schedule helpers (issue 12 part B): test/fuzz_cases_optim.ts.
+  ...optimCases,
 ];
 
 // The generators, for the cases of the newer ops in fuzz_cases_math.ts.

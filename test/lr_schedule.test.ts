@@ -183,12 +183,15 @@ describe("bad input", () => {
       [() => linearWarmup(0.1, { startFactor: 0 }), /linearWarmup: startFactor must be in \(0, 1\]/],
       [() => linearWarmup(0.1, { endFactor: 1.5 }), /linearWarmup: endFactor/],
       [() => linearWarmup(0.1, { totalIters: 0 }), /linearWarmup: totalIters/],
+      [() => linearWarmup(0.1, { startFactor: 5e-324 }), /linearWarmup: startFactor 5e-324 makes the first rate .* underflow to 0/],
       [() => oneCycleLR(0.1, { totalSteps: 0 }), /oneCycleLR: totalSteps/],
       [() => oneCycleLR(0.1, { totalSteps: 10, pctStart: 1.5 }), /oneCycleLR: pctStart/],
       [() => oneCycleLR(0.1, { totalSteps: 10, annealStrategy: "exp" as never }), /oneCycleLR: annealStrategy/],
       [() => oneCycleLR(0.1, { totalSteps: 10, divFactor: 0 }), /oneCycleLR: divFactor/],
       [() => oneCycleLR(0.1, { totalSteps: 10 })(11, 0), /oneCycleLR: step 11 is past the cycle of 10 steps/],
       [() => cosineAnnealingLR(0.1, { tMax: 5 })(-1, 0), /cosineAnnealingLR: the step must be a non-negative integer/],
+      // PyTorch's OneCycleLR divides by zero here (ZeroDivisionError).
+      [() => oneCycleLR(0.1, { totalSteps: 10, pctStart: 0.1 })(0, 0), /oneCycleLR: pctStart 0.1 leaves the phase of step 0 empty/],
     ];
     for (const [fn, pattern] of cases) expectTorchError(fn, pattern);
   });

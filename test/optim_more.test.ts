@@ -219,6 +219,12 @@ describe("bad settings", () => {
         [{ centered: "yes" }, /centered must be a boolean/],
       ];
       for (const [options, pattern] of badRmsprop) expectTorchError(() => mem.applyGradsRmsprop(0.1, options as RmspropOptions), pattern);
+      // Settings that pass alone but give a scalar float32 cannot hold (LibTorch would refuse it
+      // mid-step, after stepping the tensors before): refused before any tensor changes.
+      expectTorchError(() => mem.applyGradsAdamW(1e300), /applyGradsAdamW: 1 - lr \* weight_decay is -1e\+298, which tensor 0's dtype Float cannot hold/);
+      expectTorchError(() => mem.applyGradsAdamW(1e300, { weightDecay: 0 }), /the step size .* cannot hold/);
+      expectTorchError(() => mem.applyGradsRmsprop(1e300), /applyGradsRmsprop: lr is -1e\+300, .*cannot hold/);
+      expectTorchError(() => mem.applyGradsRmsprop(0.1, { eps: 1e300 }), /eps is 1e\+300/);
       expectSameSnapshot(snapshot(mem), before);
       // The gradients wait for a valid step, and no optimizer state was created:
       // a first step now equals a first step on an untouched twin.
