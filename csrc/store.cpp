@@ -26,11 +26,6 @@ at::Tensor& state_of(Slot& slot, int32_t kind) {
   TORCH_CHECK(false, "unknown optimizer state kind ", kind);
 }
 
-// Whether a tensor can take the fused float32 loops of optim_kernels.cpp:
-// contiguous float32 on the CPU, the same size as the parameter.
-bool fusable(const at::Tensor& t, const at::Tensor& like) {
-  return t.scalar_type() == at::kFloat && t.is_contiguous() && t.numel() == like.numel() && t.device().is_cpu();
-}
 
 }  // namespace
 

@@ -52,6 +52,12 @@ void for_each_gradient(Store& store, Step&& step) {
   }
 }
 
+// Whether a tensor can take the fused float32 loops of optim_kernels.cpp:
+// contiguous float32 on the CPU, the same size as the parameter.
+inline bool fusable(const at::Tensor& t, const at::Tensor& like) {
+  return t.scalar_type() == at::kFloat && t.is_contiguous() && t.numel() == like.numel() && t.device().is_cpu();
+}
+
 inline void check_rate(double lr) {
   TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr);
 }

@@ -30,7 +30,7 @@ interface Case {
   seed: number;
 }
 interface Fixture {
-  exact: (Case & { after: EncodedTensor[] })[];
+  exact: (Case & { after: EncodedTensor[]; after64: EncodedTensor[] })[];
   runs: (Case & { model: "cnn" | "ffn"; losses: number[]; params: Summary[] })[];
 }
 const fx = readFixture<Fixture>("optim_more.json");
@@ -71,6 +71,23 @@ describe("AdamW and RMSprop equal torch.optim bit for bit on given gradients", (
           expect(mem.get(id).toFloat32Array(), `after step ${k + 1}`).toEqual(Float32Array.from(c.after[k].data as number[]));
         });
         expectSameSnapshot([mem.get(buffer).toFloat32Array(), mem.get(frozen).toFloat32Array()], still);
+      }));
+    });
+  }
+
+  for (const c of fx.exact) {
+    test(`${c.name} in float64 (LibTorch's ops, not the fused float32 loop): four steps, every value`, () => {
+      withMemory((mem) => tidy(() => {
+        manualSeed(c.seed);
+        const p = randn([37]).to("float64");
+        const grads = [randn([37]), randn([37]), randn([37]), randn([37])];
+        p.requiresGrad = true;
+        const id = mem.push(p, "p");
+        grads.forEach((g, k) => {
+          setGrad(mem.get(id), g.to("float64"));
+          step(mem, c);
+          expect(mem.get(id).toArray(), `after step ${k + 1}`).toEqual(c.after64[k].data);
+        });
       }));
     });
   }
