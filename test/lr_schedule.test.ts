@@ -168,6 +168,49 @@ describe("resuming", () => {
   }
 });
 
+describe("the step count in checkpoints", () => {
+  test("saved when given, absent in older checkpoints (resuming then counts whole epochs), refused when not a count", () => {
+    tidy(() => {
+      manualSeed(41);
+      const x = randn([40, 784]);
+      const y = rand([40]).mul(10).to("int64");
+      const base = { epochs: 3, batchSize: 16, optimizer: "sgd" as const, lrSchedule: cosineAnnealingLR(0.1, { tMax: 9 }) };
+      const path = join(work, "steps.ckpt");
+      const older = join(work, "steps-older.ckpt");
+      const full = withMemory((mem) => {
+        manualSeed(3);
+        const history = train(mem, x, y, new FFN(mem), {
+          ...base,
+          checkpoint: path,
+          onEpoch: (epoch) => {
+            if (epoch !== 0) return;
+            const info = mem.loadCheckpoint(path);
+            expect(info.step).toBe(3);
+            // As a checkpoint from before step counts were written.
+            mem.saveCheckpoint(older, { epoch: info.epoch, history: info.history });
+          },
+        });
+        return { history, params: snapshot(mem) };
+      });
+      const resumed = withMemory((mem) => {
+        manualSeed(77);
+        const model = new FFN(mem);
+        expect(mem.loadCheckpoint(older).step).toBeUndefined();
+        const history = train(mem, x, y, model, { ...base, lrSchedule: cosineAnnealingLR(0.1, { tMax: 9 }), checkpoint: older, resume: true });
+        return { history, params: snapshot(mem) };
+      });
+      expect(resumed.history).toEqual(full.history);
+      expectSameSnapshot(resumed.params, full.params);
+      withMemory((mem) => {
+        new FFN(mem, [2, 2, 2]);
+        for (const step of [-1, 1.5, NaN]) {
+          expectTorchError(() => mem.saveCheckpoint(join(work, "bad-step.ckpt"), { epoch: 0, history: [], step }), /saveCheckpoint: step must be a non-negative integer/);
+        }
+      });
+    });
+  });
+});
+
 describe("bad input", () => {
   test("bad helper options are TorchErrors naming the helper and the option", () => {
     const cases: [() => unknown, RegExp][] = [
