@@ -39,7 +39,7 @@ template <typename Of>
 void check_scalars_fit(Store& store, Of&& scalars_of) {
   for (size_t id = 0; id < store.slots.size(); ++id) {
     auto& slot = store.slots[id];
-    if (!slot.value.mutable_grad().defined()) continue;
+    if (slot.buffer || !slot.value.mutable_grad().defined()) continue;
     const auto dtype = slot.value.scalar_type();
     if (!at::isFloatingType(dtype)) continue;
     for (const auto& [name, value] : scalars_of(slot)) {

@@ -64,6 +64,19 @@ int64_t tf_store_push(tf_store store, tf_tensor t) {
   return id;
 }
 
+int64_t tf_store_push_buffer(tf_store store, tf_tensor t) {
+  int64_t id = -1;
+  guard_status([&] {
+    auto& s = deref_store(store);
+    Slot slot;
+    slot.value = *deref(t);
+    slot.buffer = true;
+    s.slots.push_back(std::move(slot));
+    id = static_cast<int64_t>(s.slots.size()) - 1;
+  });
+  return id;
+}
+
 tf_tensor tf_store_get(tf_store store, int64_t id) {
   return guard_tensor([&] { return at::Tensor(deref_store(store).at(id).value); });
 }

@@ -21,6 +21,9 @@ struct Slot {
   int64_t adam_steps = 0;
   at::Tensor square_avg;  // RMSprop
   at::Tensor grad_avg;    // RMSprop with centered=True
+  // A buffer (register_buffer) is never a parameter: no optimizer steps it,
+  // even when its gradient has been turned on (PyTorch's optimizers never see it).
+  bool buffer = false;
 };
 
 struct Store {
@@ -39,12 +42,13 @@ inline Store& deref_store(tf_store store) {
 }
 
 // Runs step on every tensor that has a gradient, then drops the gradients, all
-// without recording autograd history. Buffers never have a gradient, so no
-// optimizer touches them.
+// without recording autograd history. Buffers are skipped (and keep any
+// gradient), so no optimizer touches them.
 template <typename Step>
 void for_each_gradient(Store& store, Step&& step) {
   at::NoGradGuard no_grad;
   for (auto& slot : store.slots) {
+    if (slot.buffer) continue;
     auto& grad = slot.value.mutable_grad();
     if (!grad.defined()) continue;
     step(slot, grad);

@@ -419,13 +419,15 @@ TF_EXPORT tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts,
 TF_EXPORT tf_tensor tf_tril(tf_tensor t, int64_t k);
 TF_EXPORT tf_tensor tf_triu(tf_tensor t, int64_t k);
 
-/* ---- AdamW and RMSprop on the parameter store (optim_more.cpp; issue 12 part B) ---- */
+/* ---- AdamW and RMSprop on the parameter store, and the buffers no optimizer steps (optim_more.cpp, store.cpp; issue 12 part B) ---- */
 
 /* One step of torch.optim.AdamW(lr, betas, eps, weight_decay) (decoupled decay); shares Adam's moments and step counts. */
 TF_EXPORT int32_t tf_store_adamw(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
 /* One step of torch.optim.RMSprop(lr, alpha, eps, weight_decay, momentum, centered != 0); state kinds 3 square_avg, 4 grad_avg, 0 momentum. */
 TF_EXPORT int32_t tf_store_rmsprop(tf_store store, double lr, double alpha, double eps, double weight_decay, double momentum,
                                    int32_t centered);
+/* Adds a reference to t as a buffer: like tf_store_push, but no optimizer step ever changes it. Its id, or -1. */
+TF_EXPORT int64_t tf_store_push_buffer(tf_store store, tf_tensor t);
 /* Replaces tensor id's RMSprop averages with copies of the given tensors (NULL: none). */
 TF_EXPORT int32_t tf_store_restore_rmsprop_state(tf_store store, int64_t id, tf_tensor square_avg, tf_tensor grad_avg);
 

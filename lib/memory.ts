@@ -50,8 +50,8 @@ function checkRate(op: string, lr: number): void {
  * weights here under names such as `l1.weight`; `forward(mem, input)` reads
  * them back with `get(id)`. Buffers (state that is saved and loaded but never
  * trained, like BatchNorm's running statistics) live here too. The optimizer
- * state (momentum buffers, Adam moments and step counts) persists from one
- * step to the next.
+ * state (momentum buffers, Adam and AdamW moments and step counts, RMSprop
+ * averages) persists from one step to the next.
  *
  * @example
  * ```ts
@@ -163,7 +163,9 @@ export class Memory {
   #add(op: string, t: Tensor, name: string | undefined, buffer: boolean): number {
     const store = this.#live(op);
     const key = this.#names.claim(op, name, this.#tensors.length);
-    const id = Number(native.tf_store_push(store, operand(t, op)));
+    const handle = operand(t, op);
+    // A buffer is marked in C, so that no optimizer steps it even if its gradient is turned on later.
+    const id = Number(buffer ? native.tf_store_push_buffer(store, handle) : native.tf_store_push(store, handle));
     if (id < 0) throw lastError(op);
     this.#tensors.push(adopt(wrap(native.tf_store_get(store, id), op)));
     this.#names.add(key, buffer);
@@ -426,8 +428,9 @@ export class Memory {
 
   /**
    * Writes a checkpoint: the parameters plus the optimizer state (momentum
-   * buffers, Adam's moments and step counts), LibTorch's generator state and
-   * the training progress, so training can resume exactly. Atomic, like `save`.
+   * buffers, Adam's and AdamW's moments and step counts, RMSprop's averages),
+   * LibTorch's generator state and the training progress (with `info.step`,
+   * a schedule's position), so training can resume exactly. Atomic, like `save`.
    *
    * @example
    * ```ts

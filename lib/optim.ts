@@ -76,9 +76,8 @@ export function checkOptimizer(settings: OptimizerSettings, op: string, schedule
   if (!KINDS.includes(settings.optimizer)) {
     throw new TorchError(op, `optimizer must be one of ${KINDS.join(", ")}, got ${JSON.stringify(settings.optimizer)}`);
   }
-  if (scheduled && settings.lr === undefined) {
-    // No fixed rate to check.
-  } else if (typeof settings.lr !== "number" || !Number.isFinite(settings.lr) || settings.lr <= 0) {
+  const fixedRate = !(scheduled && settings.lr === undefined);
+  if (fixedRate && (typeof settings.lr !== "number" || !Number.isFinite(settings.lr) || settings.lr <= 0)) {
     throw new TorchError(op, `lr must be a positive number, got ${String(settings.lr)}`);
   }
   const m = settings.momentum;

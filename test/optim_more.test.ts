@@ -98,6 +98,34 @@ describe("AdamW and RMSprop equal torch.optim bit for bit on given gradients", (
   });
 });
 
+describe("buffers", () => {
+  test("no optimizer steps a buffer, even with its gradient turned on (PyTorch's optimizers never see buffers)", () => {
+    const optimizers: [string, (mem: Memory) => void][] = [
+      ["sgd", (mem) => mem.applyGradsSgd(0.1)],
+      ["momentum", (mem) => mem.applyGradsSgdMomentum(0.1)],
+      ["adam", (mem) => mem.applyGradsAdam(0.1)],
+      ["adamw", (mem) => mem.applyGradsAdamW(0.1)],
+      ["rmsprop", (mem) => mem.applyGradsRmsprop(0.1, { momentum: 0.9, centered: true })],
+    ];
+    for (const [name, apply] of optimizers) {
+      withMemory((mem) => tidy(() => {
+        manualSeed(9);
+        const w = mem.push(randn([4]).requiresGrad_(true), "w");
+        const b = mem.pushBuffer(randn([4]), "running");
+        mem.get(b).requiresGrad = true;
+        const before = [mem.get(w).toFloat32Array(), mem.get(b).toFloat32Array()];
+        for (let k = 0; k < 2; k++) {
+          mem.get(w).mul(mem.get(b)).sum().backward();
+          expect(mem.get(b).grad, name).not.toBeNull();
+          apply(mem);
+        }
+        expect(mem.get(b).toFloat32Array(), name).toEqual(before[1]);
+        expect(mem.get(w).toFloat32Array(), name).not.toEqual(before[0]);
+      }));
+    }
+  });
+});
+
 describe("AdamW and RMSprop match torch.optim over five training steps", () => {
   for (const run of fx.runs) {
     test(`${run.model} with ${run.name}`, () => {

@@ -248,6 +248,7 @@ export const symbols = {
   tf_store_adamw: { args: [S, F64, F64, F64, F64, F64], returns: I32 },
   tf_store_rmsprop: { args: [S, F64, F64, F64, F64, F64, I32], returns: I32 },
   tf_store_restore_rmsprop_state: { args: [S, I64, T, T], returns: I32 },
+  tf_store_push_buffer: { args: [S, T], returns: I64 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
