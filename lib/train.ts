@@ -126,6 +126,9 @@ function scheduledRate(schedule: LrSchedule, step: number, epoch: number): numbe
  *   epochs: 2, batchSize: 128, lr: 1e-3, optimizer: "adam", loss: crossEntropy,
  *   onEpoch: (epoch, loss) => console.log(epoch, loss),
  * });
+ * // AdamW with a cosine schedule over the whole run (per step, as PyTorch's CosineAnnealingLR):
+ * const steps = 10 * Math.ceil(x.shape[0] / 128);
+ * train(mem, x, y, model, { epochs: 10, batchSize: 128, optimizer: "adamw", lrSchedule: cosineAnnealingLR(1e-3, { tMax: steps }) });
  * ```
  */
 export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options: TrainOptions): number[] {

@@ -8,7 +8,14 @@ import { TorchError } from "../errors.ts";
 import { cosineAnnealingLR, linearWarmup, type LrSchedule, oneCycleLR, stepLR } from "../lr_schedule.ts";
 import { UsageError } from "./args.ts";
 
-/** The `--schedule` lines of `torchffi train --help`. */
+/**
+ * The `--schedule` lines of `torchffi train --help`.
+ *
+ * @example
+ * ```ts
+ * const help = `Usage: torchffi train [options]\n${SCHEDULE_HELP}`;
+ * ```
+ */
 export const SCHEDULE_HELP = `  --schedule SPEC                  learning-rate schedule over the run (default none: --lr throughout):
                                      cosine[:ETA_MIN]       CosineAnnealingLR from --lr to ETA_MIN (default 0), per step
                                      step:N[:GAMMA]         StepLR: times GAMMA (default 0.1) every N epochs
