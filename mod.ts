@@ -76,3 +76,17 @@ export { Embedding, type EmbeddingOptions } from "./lib/nn/embedding.ts";
 export { type RecurrentOptions } from "./lib/nn/rnn.ts";
 export { LSTM, type LSTMState } from "./lib/nn/lstm.ts";
 export { GRU } from "./lib/nn/gru.ts";
+// Optimizers and learning-rate schedules (issue 12 part B).
+export { type AdamWOptions, type RmspropOptions } from "./lib/optim_more.ts";
+export {
+  cosineAnnealingLR,
+  type CosineAnnealingLROptions,
+  linearWarmup,
+  type LinearWarmupOptions,
+  type LrSchedule,
+  oneCycleLR,
+  type OneCycleLROptions,
+  type SchedulePer,
+  stepLR,
+  type StepLROptions,
+} from "./lib/lr_schedule.ts";

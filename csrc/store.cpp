@@ -11,61 +11,21 @@
 #include "optim_kernels.h"
 #include "store.h"
 
+using namespace torchffi;
+
 namespace {
-
-struct Slot {
-  at::Tensor value;
-  // Optimizer state, created on first use and kept across steps.
-  at::Tensor momentum_buffer;
-  at::Tensor exp_avg;
-  at::Tensor exp_avg_sq;
-  int64_t adam_steps = 0;
-};
-
-struct Store {
-  std::vector<Slot> slots;
-
-  Slot& at(int64_t id) {
-    TORCH_CHECK(id >= 0 && id < static_cast<int64_t>(slots.size()), "no tensor with id ", id, " in this Memory (it holds ",
-                slots.size(), ")");
-    return slots[static_cast<size_t>(id)];
-  }
-};
-
-Store& deref_store(tf_store store) {
-  TORCH_CHECK(store != nullptr, "null store handle");
-  return *reinterpret_cast<Store*>(store);
-}
-
-// Runs step on every tensor that has a gradient, then drops the gradients, all
-// without recording autograd history.
-template <typename Step>
-void for_each_gradient(Store& store, Step&& step) {
-  at::NoGradGuard no_grad;
-  for (auto& slot : store.slots) {
-    auto& grad = slot.value.mutable_grad();
-    if (!grad.defined()) continue;
-    step(slot, grad);
-    grad.reset();
-  }
-}
 
 at::Tensor& state_of(Slot& slot, int32_t kind) {
   switch (kind) {
     case 0: return slot.momentum_buffer;
     case 1: return slot.exp_avg;
     case 2: return slot.exp_avg_sq;
+    case 3: return slot.square_avg;
+    case 4: return slot.grad_avg;
   }
   TORCH_CHECK(false, "unknown optimizer state kind ", kind);
 }
 
-// Whether a tensor can take the fused float32 loops of optim_kernels.cpp:
-// contiguous float32 on the CPU, the same size as the parameter.
-bool fusable(const at::Tensor& t, const at::Tensor& like) {
-  return t.scalar_type() == at::kFloat && t.is_contiguous() && t.numel() == like.numel() && t.device().is_cpu();
-}
-
-void check_rate(double lr) { TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr); }
 
 }  // namespace
 
@@ -78,8 +38,6 @@ std::vector<at::Tensor> store_values(tf_store store) {
 }
 
 }  // namespace torchffi
-
-using namespace torchffi;
 
 extern "C" {
 
@@ -100,6 +58,19 @@ int64_t tf_store_push(tf_store store, tf_tensor t) {
     auto& s = deref_store(store);
     Slot slot;
     slot.value = *deref(t);
+    s.slots.push_back(std::move(slot));
+    id = static_cast<int64_t>(s.slots.size()) - 1;
+  });
+  return id;
+}
+
+int64_t tf_store_push_buffer(tf_store store, tf_tensor t) {
+  int64_t id = -1;
+  guard_status([&] {
+    auto& s = deref_store(store);
+    Slot slot;
+    slot.value = *deref(t);
+    slot.buffer = true;
     s.slots.push_back(std::move(slot));
     id = static_cast<int64_t>(s.slots.size()) - 1;
   });

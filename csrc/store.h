@@ -1,11 +1,70 @@
-// store.h: what other source files may see of the parameter store (store.cpp).
+// store.h: what other source files may see of the parameter store (store.cpp):
+// its slots, so that optimizers in their own files (optim_more.cpp) keep their
+// state beside the parameters like the ones in store.cpp.
 #pragma once
 
+#include <cmath>
 #include <vector>
 
 #include "internal.h"
 
 namespace torchffi {
+
+struct Slot {
+  at::Tensor value;
+  // Optimizer state, created on first use and kept across steps. Names follow
+  // torch.optim's state keys; AdamW shares Adam's, RMSprop shares the momentum
+  // buffer, as each optimizer names it so.
+  at::Tensor momentum_buffer;
+  at::Tensor exp_avg;
+  at::Tensor exp_avg_sq;
+  int64_t adam_steps = 0;
+  at::Tensor square_avg;  // RMSprop
+  at::Tensor grad_avg;    // RMSprop with centered=True
+  // A buffer (register_buffer) is never a parameter: no optimizer steps it,
+  // even when its gradient has been turned on (PyTorch's optimizers never see it).
+  bool buffer = false;
+};
+
+struct Store {
+  std::vector<Slot> slots;
+
+  Slot& at(int64_t id) {
+    TORCH_CHECK(id >= 0 && id < static_cast<int64_t>(slots.size()), "no tensor with id ", id, " in this Memory (it holds ",
+                slots.size(), ")");
+    return slots[static_cast<size_t>(id)];
+  }
+};
+
+inline Store& deref_store(tf_store store) {
+  TORCH_CHECK(store != nullptr, "null store handle");
+  return *reinterpret_cast<Store*>(store);
+}
+
+// Runs step on every tensor that has a gradient, then drops the gradients, all
+// without recording autograd history. Buffers are skipped (and keep any
+// gradient), so no optimizer touches them.
+template <typename Step>
+void for_each_gradient(Store& store, Step&& step) {
+  at::NoGradGuard no_grad;
+  for (auto& slot : store.slots) {
+    if (slot.buffer) continue;
+    auto& grad = slot.value.mutable_grad();
+    if (!grad.defined()) continue;
+    step(slot, grad);
+    grad.reset();
+  }
+}
+
+// Whether a tensor can take the fused float32 loops of optim_kernels.cpp:
+// contiguous float32 on the CPU, the same size as the parameter.
+inline bool fusable(const at::Tensor& t, const at::Tensor& like) {
+  return t.scalar_type() == at::kFloat && t.is_contiguous() && t.numel() == like.numel() && t.device().is_cpu();
+}
+
+inline void check_rate(double lr) {
+  TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr);
+}
 
 // The store's tensors (the same tensors, not copies: gradients and in-place
 // changes are shared), for entry points in other files that work on them all.

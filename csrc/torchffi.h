@@ -207,7 +207,8 @@ TF_EXPORT int32_t tf_store_sgd(tf_store store, double lr);
 TF_EXPORT int32_t tf_store_sgd_momentum(tf_store store, double lr, double momentum);
 /* One step of torch.optim.Adam(lr, betas, eps, weight_decay); moments and step counts live in the store. */
 TF_EXPORT int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
-/* Optimizer state kinds: 0 the SGD momentum buffer, 1 Adam's first moment, 2 Adam's second moment. */
+/* Optimizer state kinds: 0 the momentum buffer (SGD, RMSprop), 1 Adam's first moment, 2 Adam's second moment,
+   3 RMSprop's square average, 4 RMSprop's gradient average. */
 /* 1 if tensor id has optimizer state of that kind, 0 if not, -1 on failure. */
 TF_EXPORT int32_t tf_store_has_state(tf_store store, int64_t id, int32_t kind);
 /* A handle to that optimizer state (fails if there is none). */
@@ -446,6 +447,18 @@ TF_EXPORT tf_tensor tf_embedding(tf_tensor weight, tf_tensor indices, int64_t pa
 TF_EXPORT int32_t tf_rnn(int32_t mode, tf_tensor input, tf_tensor h0, tf_tensor c0, const tf_tensor* params,
                          int32_t nparams, int32_t has_biases, int64_t num_layers, int64_t hidden_size, double dropout,
                          int32_t train, int32_t bidirectional, int32_t batch_first, tf_tensor* out);
+
+/* ---- AdamW and RMSprop on the parameter store, and the buffers no optimizer steps (optim_more.cpp, store.cpp; issue 12 part B) ---- */
+
+/* One step of torch.optim.AdamW(lr, betas, eps, weight_decay) (decoupled decay); shares Adam's moments and step counts. */
+TF_EXPORT int32_t tf_store_adamw(tf_store store, double lr, double beta1, double beta2, double eps, double weight_decay);
+/* One step of torch.optim.RMSprop(lr, alpha, eps, weight_decay, momentum, centered != 0); state kinds 3 square_avg, 4 grad_avg, 0 momentum. */
+TF_EXPORT int32_t tf_store_rmsprop(tf_store store, double lr, double alpha, double eps, double weight_decay, double momentum,
+                                   int32_t centered);
+/* Adds a reference to t as a buffer: like tf_store_push, but no optimizer step ever changes it. Its id, or -1. */
+TF_EXPORT int64_t tf_store_push_buffer(tf_store store, tf_tensor t);
+/* Replaces tensor id's RMSprop averages with copies of the given tensors (NULL: none). */
+TF_EXPORT int32_t tf_store_restore_rmsprop_state(tf_store store, int64_t id, tf_tensor square_avg, tf_tensor grad_avg);
 
 #ifdef __cplusplus
 }

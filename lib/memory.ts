@@ -13,6 +13,7 @@ import { type CheckpointInfo, readCheckpoint, writeCheckpoint } from "./io/check
 import { type LoadOptions, readStateDict, writeStateDict } from "./io/state_dict.ts";
 import { NameRegistry } from "./names.ts";
 import { adamSettings } from "./optim.ts";
+import { type AdamWOptions, type RmspropOptions, stepAdamW, stepRmsprop } from "./optim_more.ts";
 import { adopt, setDependent, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
@@ -49,8 +50,8 @@ function checkRate(op: string, lr: number): void {
  * weights here under names such as `l1.weight`; `forward(mem, input)` reads
  * them back with `get(id)`. Buffers (state that is saved and loaded but never
  * trained, like BatchNorm's running statistics) live here too. The optimizer
- * state (momentum buffers, Adam moments and step counts) persists from one
- * step to the next.
+ * state (momentum buffers, Adam and AdamW moments and step counts, RMSprop
+ * averages) persists from one step to the next.
  *
  * @example
  * ```ts
@@ -162,7 +163,9 @@ export class Memory {
   #add(op: string, t: Tensor, name: string | undefined, buffer: boolean): number {
     const store = this.#live(op);
     const key = this.#names.claim(op, name, this.#tensors.length);
-    const id = Number(native.tf_store_push(store, operand(t, op)));
+    const handle = operand(t, op);
+    // A buffer is marked in C, so that no optimizer steps it even if its gradient is turned on later.
+    const id = Number(buffer ? native.tf_store_push_buffer(store, handle) : native.tf_store_push(store, handle));
     if (id < 0) throw lastError(op);
     this.#tensors.push(adopt(wrap(native.tf_store_get(store, id), op)));
     this.#names.add(key, buffer);
@@ -356,6 +359,36 @@ export class Memory {
   }
 
   /**
+   * One step of AdamW (`torch.optim.AdamW`: decoupled weight decay, default
+   * 0.01); shares Adam's moments and step counts in the store.
+   *
+   * @example
+   * ```ts
+   * mem.applyGradsAdamW(1e-3, { betas: [0.9, 0.95], weightDecay: 0.1 });
+   * ```
+   */
+  applyGradsAdamW(lr: number, options: AdamWOptions = {}): void {
+    checkRate("applyGradsAdamW", lr);
+    stepAdamW(this.#live("applyGradsAdamW"), lr, options, "applyGradsAdamW");
+    this.#gradsDropped();
+  }
+
+  /**
+   * One step of RMSprop (`torch.optim.RMSprop`, PyTorch's defaults); the
+   * averages and momentum buffers persist in the store.
+   *
+   * @example
+   * ```ts
+   * mem.applyGradsRmsprop(1e-2, { momentum: 0.9 });
+   * ```
+   */
+  applyGradsRmsprop(lr: number, options: RmspropOptions = {}): void {
+    checkRate("applyGradsRmsprop", lr);
+    stepRmsprop(this.#live("applyGradsRmsprop"), lr, options, "applyGradsRmsprop");
+    this.#gradsDropped();
+  }
+
+  /**
    * Writes every parameter and buffer to `path` in the safetensors format,
    * keyed by name, so that PyTorch's `model.load_state_dict(tensors)` accepts
    * it for a module with the same attribute names. The write is atomic: a
@@ -395,8 +428,9 @@ export class Memory {
 
   /**
    * Writes a checkpoint: the parameters plus the optimizer state (momentum
-   * buffers, Adam's moments and step counts), LibTorch's generator state and
-   * the training progress, so training can resume exactly. Atomic, like `save`.
+   * buffers, Adam's and AdamW's moments and step counts, RMSprop's averages),
+   * LibTorch's generator state and the training progress (with `info.step`,
+   * a schedule's position), so training can resume exactly. Atomic, like `save`.
    *
    * @example
    * ```ts

@@ -8,7 +8,9 @@ import { noGrad } from "./autograd.ts";
 import { cat, randperm } from "./creation.ts";
 import { TorchError } from "./errors.ts";
 import { type AdamOptions, Memory } from "./memory.ts";
+import type { AdamWOptions, RmspropOptions } from "./optim_more.ts";
 import type { Compute } from "./nn/compute.ts";
+import type { LrSchedule } from "./lr_schedule.ts";
 import { crossEntropy, type Loss } from "./nn/loss.ts";
 import { applyOptimizer, checkOptimizer, type OptimizerKind, type OptimizerSettings } from "./optim.ts";
 import { tidy } from "./scope.ts";
@@ -51,8 +53,16 @@ export interface TrainOptions {
   epochs: number;
   /** Samples per step; the last, partial batch of an epoch is kept. */
   batchSize: number;
-  /** Learning rate. */
-  lr: number;
+  /** Learning rate (may be left out with `lrSchedule`, which then gives every step's rate). */
+  lr?: number;
+  /**
+   * The rate of each step, `(step, epoch) => lr`: `step` counts optimizer
+   * steps from the start of training (0-based, across epochs; a resumed run
+   * continues the count), `epoch` is 0-based. Replaces `lr`. Helpers that
+   * reproduce PyTorch's schedulers: `stepLR`, `cosineAnnealingLR`,
+   * `linearWarmup`, `oneCycleLR`.
+   */
+  lrSchedule?: LrSchedule;
   /** `(target, prediction) => loss` (default `crossEntropy`). */
   loss?: Loss;
   /** Default `"adam"`. */
@@ -61,6 +71,10 @@ export interface TrainOptions {
   momentum?: number;
   /** Adam's betas, eps and weight decay (PyTorch's defaults). */
   adam?: AdamOptions;
+  /** AdamW's betas, eps and weight decay (PyTorch's defaults). */
+  adamw?: AdamWOptions;
+  /** RMSprop's alpha, eps, momentum, weight decay and centering (PyTorch's defaults). */
+  rmsprop?: RmspropOptions;
   /** Reshuffle the samples each epoch with LibTorch's generator (default true). */
   shuffle?: boolean;
   /**
@@ -86,6 +100,14 @@ function positiveInteger(op: string, name: string, value: unknown): number {
   return value;
 }
 
+function scheduledRate(schedule: LrSchedule, step: number, epoch: number): number {
+  const lr: unknown = schedule(step, epoch);
+  if (typeof lr !== "number" || !Number.isFinite(lr) || lr <= 0) {
+    throw new TorchError("train", `lrSchedule(${step}, ${epoch}) returned ${String(lr)}, but a learning rate must be a positive number`);
+  }
+  return lr;
+}
+
 /**
  * Trains `model` on inputs `x` (first dim: samples) and targets `y` with
  * mini-batches: each step runs forward, the loss, backward and one optimizer
@@ -104,6 +126,9 @@ function positiveInteger(op: string, name: string, value: unknown): number {
  *   epochs: 2, batchSize: 128, lr: 1e-3, optimizer: "adam", loss: crossEntropy,
  *   onEpoch: (epoch, loss) => console.log(epoch, loss),
  * });
+ * // AdamW with a cosine schedule over the whole run (per step, as PyTorch's CosineAnnealingLR):
+ * const steps = 10 * Math.ceil(x.shape[0] / 128);
+ * train(mem, x, y, model, { epochs: 10, batchSize: 128, optimizer: "adamw", lrSchedule: cosineAnnealingLR(1e-3, { tMax: steps }) });
  * ```
  */
 export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options: TrainOptions): number[] {
@@ -116,8 +141,12 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
     lr: options.lr,
     momentum: options.momentum,
     adam: options.adam,
+    adamw: options.adamw,
+    rmsprop: options.rmsprop,
   };
-  checkOptimizer(settings, "train");
+  const schedule = options.lrSchedule;
+  if (schedule !== undefined && typeof schedule !== "function") throw new TorchError("train", "lrSchedule must be a function (step, epoch) => lr");
+  checkOptimizer(settings, "train", schedule !== undefined);
   const loss = options.loss ?? crossEntropy;
   if (typeof loss !== "function") throw new TorchError("train", "loss must be a function (target, prediction) => Tensor");
   if (!model || typeof model.forward !== "function") throw new TorchError("train", "model must implement forward(mem, input)");
@@ -136,10 +165,13 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
   mem.train();
   let history: number[] = [];
   let firstEpoch = 0;
+  // Optimizer steps taken so far: the schedule's position.
+  let step = 0;
   if (options.resume && existsSync(checkpoint!)) {
     const progress = mem.loadCheckpoint(checkpoint!);
     history = [...progress.history];
     firstEpoch = progress.epoch + 1;
+    step = progress.step ?? firstEpoch * batches;
   }
   for (let epoch = firstEpoch; epoch < epochs; epoch++) {
     const order = shuffle ? randperm(n) : null;
@@ -147,6 +179,8 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
     try {
       for (let batch = 0, start = 0; start < n; batch++, start += batchSize) {
         const size = Math.min(batchSize, n - start);
+        // Asked before any work, so a bad rate stops the run with this step untouched.
+        const lr = schedule ? scheduledRate(schedule, step, epoch) : settings.lr;
         const value = tidy(() => {
           let xb: Tensor, yb: Tensor;
           if (order) {
@@ -160,9 +194,10 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
           const l = loss(yb, model.forward(mem, xb));
           if (!(l instanceof Tensor)) throw new TorchError("train", `the loss must return a Tensor, got ${l === null ? "null" : typeof l}`);
           l.backward();
-          applyOptimizer(mem, settings);
+          applyOptimizer(mem, settings, lr);
           return l.item();
         });
+        step++;
         total += value * size;
         options.onBatch?.({ epoch, batch, batches, samples: start + size, loss: value });
       }
@@ -171,7 +206,7 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
     }
     const mean = total / n;
     history.push(mean);
-    if (checkpoint !== undefined) mem.saveCheckpoint(checkpoint, { epoch, history });
+    if (checkpoint !== undefined) mem.saveCheckpoint(checkpoint, { epoch, history, step });
     options.onEpoch?.(epoch, mean);
   }
   return history;

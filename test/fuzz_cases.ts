@@ -42,6 +42,7 @@ import { averagePooling, clipping, inplaceOps, moreCreation, moreMath, moreReduc
 import { selectCases } from "./fuzz_cases_select.ts";
 import { layerCases } from "./fuzz_cases_layers.ts";
 import { rnnCases } from "./fuzz_cases_rnn.ts";
+import { optimCases } from "./fuzz_cases_optim.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -725,7 +726,11 @@ const BAD_OPTIONS: readonly Record<string, unknown>[] = [
   { epochs: 0 },
   { epochs: -1 },
   { epochs: 1.5 },
-  { optimizer: "rmsprop" },
+  { optimizer: "adagrad" },
+  { optimizer: "adamw", adamw: { betas: [1, 0.9] } },
+  { optimizer: "rmsprop", rmsprop: { alpha: -1 } },
+  { lrSchedule: () => NaN },
+  { lrSchedule: "cosine" },
   { optimizer: "momentum", momentum: -1 },
   { optimizer: "momentum", momentum: NaN },
   { optimizer: "adam", adam: { beta1: 1 } },
@@ -825,6 +830,8 @@ export const CASES: readonly [Case, number][] = [
   ...layerCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
   // Embedding, LSTM and GRU (issue 12): test/fuzz_cases_rnn.ts.
   ...rnnCases({ makeTensor, smallShape, wildSize }),
+  // AdamW, RMSprop and the schedule helpers (issue 12 part B): test/fuzz_cases_optim.ts.
+  ...optimCases,
 ];
 
 // The generators, for the cases of the newer ops in fuzz_cases_math.ts.

@@ -84,7 +84,7 @@ describe("validation", () => {
     ["fractional batchSize", { batchSize: 2.5 }],
     ["epochs 0", { epochs: 0 }],
     ["negative epochs", { epochs: -1 }],
-    ["unknown optimizer", { optimizer: "rmsprop" }],
+    ["unknown optimizer", { optimizer: "adagrad" }],
     ["negative momentum", { optimizer: "momentum", momentum: -0.9 }],
     ["a loss that is not a function", { loss: "crossEntropy" }],
   ];

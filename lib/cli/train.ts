@@ -19,6 +19,7 @@ import { accuracy, predictClasses, train } from "../train.ts";
 import { choiceFlag, type CliIo, integerFlag, parseFlags, positiveNumberFlag, UsageError } from "./args.ts";
 import { type EpochRecord, terminalChart, trainingChartSvg } from "./chart.ts";
 import { EpochProgress } from "./progress.ts";
+import { parseSchedule, SCHEDULE_HELP } from "./schedule.ts";
 
 function dataDir(value: string | boolean | undefined): string {
   const dir = typeof value === "string" ? value : defaultDataDir();
@@ -35,8 +36,9 @@ const TRAIN_HELP = `Usage: torchffi train [options]
   --epochs N                       passes over the training data (default 2)
   --batch-size B                   samples per step (default 32)
   --lr X                           learning rate (default 0.001)
-  --optimizer adam|sgd|momentum    (default adam)
-  --seed S                         seed for initial weights and shuffling (default 0)
+  --optimizer NAME                 adam, sgd, momentum (SGD with 0.9), adamw (weight decay 0.01) or rmsprop,
+                                   each with PyTorch's defaults (default adam)
+${SCHEDULE_HELP}  --seed S                         seed for initial weights and shuffling (default 0)
   --limit N                        use only the first N images of each split
   --out FILE                       where to save the weights (default model.safetensors)
   --chart FILE                     loss/accuracy chart, SVG (default: --out with .svg)
@@ -90,7 +92,7 @@ export function runTrain(args: string[], io: CliIo): number {
   const flags = parseFlags(args, {
     model: { type: "string" }, data: { type: "string" }, epochs: { type: "string" }, "batch-size": { type: "string" },
     lr: { type: "string" }, optimizer: { type: "string" }, seed: { type: "string" }, limit: { type: "string" },
-    out: { type: "string" }, chart: { type: "string" },
+    out: { type: "string" }, chart: { type: "string" }, schedule: { type: "string" },
   });
   if (flags.help) {
     io.out.write(TRAIN_HELP);
@@ -100,18 +102,21 @@ export function runTrain(args: string[], io: CliIo): number {
   const epochs = integerFlag("epochs", flags.epochs, 2, 1);
   const batchSize = integerFlag("batch-size", flags["batch-size"], 32, 1);
   const lr = positiveNumberFlag("lr", flags.lr, 1e-3);
-  const optimizer = choiceFlag<OptimizerKind>("optimizer", flags.optimizer, ["adam", "sgd", "momentum"], "adam");
+  const optimizer = choiceFlag<OptimizerKind>("optimizer", flags.optimizer, ["adam", "sgd", "momentum", "adamw", "rmsprop"], "adam");
   const seed = integerFlag("seed", flags.seed, 0, 0);
   const limit = flags.limit === undefined ? undefined : integerFlag("limit", flags.limit, 0, 1);
   const out = typeof flags.out === "string" ? flags.out : "model.safetensors";
   const chartPath = typeof flags.chart === "string" ? flags.chart : out.replace(/(\.safetensors)?$/, ".svg");
   const dir = dataDir(flags.data);
+  parseSchedule(flags.schedule, lr, epochs, 1); // a bad spec fails before the data loads
 
   manualSeed(seed);
   const trainSet = loadSplit(dir, "train", model, limit);
   const testSet = loadSplit(dir, "test", model, limit);
   const n = trainSet.x.shape[0];
-  io.out.write(`training the ${model} on ${n} images from ${dir} (${epochs} epochs, batch ${batchSize}, ${optimizer} lr ${lr})\n`);
+  const scheduled = parseSchedule(flags.schedule, lr, epochs, Math.ceil(n / batchSize));
+  const rate = scheduled ? `lr ${lr}, ${scheduled.description}` : `lr ${lr}`;
+  io.out.write(`training the ${model} on ${n} images from ${dir} (${epochs} epochs, batch ${batchSize}, ${optimizer} ${rate})\n`);
 
   const mem = new Memory();
   const net = buildModel(model, mem);
@@ -119,7 +124,7 @@ export function runTrain(args: string[], io: CliIo): number {
   const progress = new EpochProgress(io.out, epochs, n);
   progress.startEpoch();
   train(mem, trainSet.x, trainSet.y, net, {
-    epochs, batchSize, lr, optimizer,
+    epochs, batchSize, optimizer, ...(scheduled ? { lrSchedule: scheduled.schedule } : { lr }),
     onBatch: (p) => progress.update(p.epoch, p.samples, p.loss),
     onEpoch: (epoch, loss) => {
       const testAccuracy = accuracy(testSet.y, predictClasses(mem, net, testSet.x));
@@ -130,7 +135,7 @@ export function runTrain(args: string[], io: CliIo): number {
   });
 
   mem.save(out);
-  writeFileSync(chartPath, trainingChartSvg(records, `torchffi ${model}: ${n} images, ${epochs} epochs, ${optimizer} lr ${lr}`));
+  writeFileSync(chartPath, trainingChartSvg(records, `torchffi ${model}: ${n} images, ${epochs} epochs, ${optimizer} ${rate}`));
   io.out.write(`\n${terminalChart(records)}\n\n`);
   io.out.write(`test accuracy: ${(records[records.length - 1].accuracy * 100).toFixed(2)}% on ${testSet.y.shape[0]} images\n`);
   io.out.write(`weights: ${out}\nchart: ${chartPath}\n`);

@@ -249,6 +249,11 @@ export const symbols = {
   // Embedding and the recurrent layers (csrc/rnn.cpp); tf_rnn writes its result handles into the last buffer.
   tf_embedding: { args: [T, T, I64], returns: T },
   tf_rnn: { args: [I32, T, T, T, B, I32, I32, I64, I64, F64, I32, I32, I32, B], returns: I32 },
+  // AdamW and RMSprop on the store (issue 12 part B).
+  tf_store_adamw: { args: [S, F64, F64, F64, F64, F64], returns: I32 },
+  tf_store_rmsprop: { args: [S, F64, F64, F64, F64, F64, I32], returns: I32 },
+  tf_store_restore_rmsprop_state: { args: [S, I64, T, T], returns: I32 },
+  tf_store_push_buffer: { args: [S, T], returns: I64 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */

@@ -1,7 +1,8 @@
 /**
  * What `saveCheckpoint` / `loadCheckpoint` write and read: the state dict
  * (parameters and buffers by name, as `Memory.save` writes them), the
- * optimizer state ("optimizer.exp_avg.l1.weight", ...), Adam's step counts,
+ * optimizer state ("optimizer.exp_avg.l1.weight", "optimizer.square_avg.l1.weight",
+ * ...), Adam's (and AdamW's) step counts, the optimizer step count (a schedule's position),
  * the generator state and the training progress, all in one safetensors file.
  * Checkpoints from before names existed (keyed by id) still load. Files are
  * checked in full before anything in the store changes.
@@ -40,9 +41,12 @@ export interface CheckpointInfo {
   epoch: number;
   /** Mean loss of each completed epoch. */
   history: number[];
+  /** Optimizer steps taken so far (a learning-rate schedule's position); absent in older checkpoints. */
+  step?: number;
 }
 
-const STATE_KINDS = ["momentum", "exp_avg", "exp_avg_sq"] as const;
+// By the store's state kind codes (tf_store_has_state): 3 and 4 are RMSprop's.
+const STATE_KINDS = ["momentum", "exp_avg", "exp_avg_sq", "square_avg", "grad_avg"] as const;
 
 /**
  * Writes parameters, optimizer state, the generator state and `info`.
@@ -72,7 +76,16 @@ export function writeCheckpoint(
     });
     entries.set(RNG_STATE, raw(wrap(native.tf_get_rng_state(), "saveCheckpoint")));
   });
-  const metadata = { format: CHECKPOINT_FORMAT, epoch: String(info.epoch), history: JSON.stringify(info.history), adam_steps: JSON.stringify(adamSteps) };
+  const metadata: Record<string, string> = {
+    format: CHECKPOINT_FORMAT,
+    epoch: String(info.epoch),
+    history: JSON.stringify(info.history),
+    adam_steps: JSON.stringify(adamSteps),
+  };
+  if (info.step !== undefined) {
+    if (!Number.isSafeInteger(info.step) || info.step < 0) throw new TorchError("saveCheckpoint", `step must be a non-negative integer, got ${String(info.step)}`);
+    metadata.step = String(info.step);
+  }
   writeSafetensors(path, entries, metadata, "saveCheckpoint");
 }
 
@@ -120,11 +133,15 @@ export function readCheckpoint(path: string, store: NonNullable<StoreHandle>, na
   }
   if (!Number.isSafeInteger(info.epoch) || info.epoch < -1) fail(`bad epoch ${metadata.epoch}`);
   if (!Array.isArray(info.history) || !info.history.every((v) => typeof v === "number")) fail("bad loss history");
+  if (metadata.step !== undefined) {
+    info.step = Number(metadata.step);
+    if (!/^\d+$/.test(metadata.step) || !Number.isSafeInteger(info.step)) fail(`bad step count ${metadata.step}`);
+  }
   const adamSteps = adamStepsById(storedSteps, keyIds, params.length) ?? fail("bad Adam step counts");
   const stateKeys = new Map<string, number>();
   for (const name of tensors.keys()) {
     if (!isCheckpointExtra(name) || name === RNG_STATE) continue;
-    const match = /^optimizer\.(momentum|exp_avg_sq|exp_avg)\.(.+)$/.exec(name);
+    const match = /^optimizer\.(momentum|exp_avg_sq|exp_avg|square_avg|grad_avg)\.(.+)$/.exec(name);
     const id = match ? keyIds.get(match[2]) : undefined;
     if (!match || id === undefined) return fail(`unexpected tensor "${name}"`);
     const entry = tensors.get(name)!, param = params[id];
@@ -144,9 +161,10 @@ export function readCheckpoint(path: string, store: NonNullable<StoreHandle>, na
     const restored = params.map((_, id) => STATE_KINDS.map((kind) => state(kind, id)));
     const rngState = fromBytes(rng.bytes, rng.shape, rng.dtype, op);
     assignStateDict(store, op, plan);
-    restored.forEach(([momentum, expAvg, expAvgSq], id) =>
-      checkStatus(native.tf_store_restore_state(store, id, momentum, expAvg, expAvgSq, adamSteps[id]), op)
-    );
+    restored.forEach(([momentum, expAvg, expAvgSq, squareAvg, gradAvg], id) => {
+      checkStatus(native.tf_store_restore_state(store, id, momentum, expAvg, expAvgSq, adamSteps[id]), op);
+      checkStatus(native.tf_store_restore_rmsprop_state(store, id, squareAvg, gradAvg), op);
+    });
     checkStatus(native.tf_set_rng_state(rngState.handleFor(op)), op);
   });
   return info;
