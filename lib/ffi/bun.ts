@@ -19,6 +19,7 @@ interface BunFfi {
 const bunTypes: Record<NativeType, BunType> = {
   tensor: "ptr",
   store: "ptr",
+  group: "ptr",
   buffer: "ptr",
   i32: "i32",
   i64: "i64",

@@ -18,6 +18,7 @@ interface DenoFfi {
 const denoTypes: Record<NativeType, DenoType> = {
   tensor: "pointer",
   store: "pointer",
+  group: "pointer",
   buffer: "buffer",
   i32: "i32",
   i64: "i64",

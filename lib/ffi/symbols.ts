@@ -4,14 +4,14 @@
  * FFI types. Every other file calls the library through the typed `NativeSymbols`
  * derived from this table, so a signature is written once.
  *
- * Vocabulary: `tensor` and `store` are opaque handles (NULL on failure), `buffer` a typed
+ * Vocabulary: `tensor`, `store` and `group` are opaque handles (NULL on failure), `buffer` a typed
  * array passed by pointer, `i32`/`i64`/`f64` numbers, `void` nothing.
  *
  * @module
  */
 
 /** A type in the symbol table's vocabulary. */
-export type NativeType = "tensor" | "store" | "buffer" | "i32" | "i64" | "f64" | "void";
+export type NativeType = "tensor" | "store" | "group" | "buffer" | "i32" | "i64" | "f64" | "void";
 
 /** One C function: its argument types and result type. */
 export interface SymbolSpec {
@@ -19,7 +19,7 @@ export interface SymbolSpec {
   readonly returns: NativeType;
 }
 
-const T = "tensor", S = "store", B = "buffer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
+const T = "tensor", S = "store", G = "group", B = "buffer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
 const unary = { args: [T], returns: T } as const;
 const binary = { args: [T, T], returns: T } as const;
 const withScalar = { args: [T, F64], returns: T } as const;
@@ -142,6 +142,15 @@ export const symbols = {
   tf_store_restore_state: { args: [S, I64, T, T, T, I64], returns: I32 },
   tf_get_rng_state: { args: [], returns: T },
   tf_set_rng_state: { args: [T], returns: I32 },
+
+  tf_dist_available: { args: [], returns: I32 },
+  tf_dist_init: { args: [B, I32, I32, I32, I64], returns: G },
+  tf_dist_free: { args: [G], returns: V },
+  tf_dist_all_reduce: { args: [G, T, I32], returns: T },
+  tf_dist_broadcast: { args: [G, T, I32], returns: I32 },
+  tf_dist_barrier: { args: [G], returns: I32 },
+  tf_dist_average_gradients: { args: [G, B, I32, B, I32], returns: I32 },
+  tf_dist_broadcast_tensors: { args: [G, B, I32, I32], returns: I32 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
@@ -156,12 +165,17 @@ export type Handle = { readonly __torchffiHandle: unique symbol } | null;
 /** An opaque handle to a parameter store (the C side of `Memory`). */
 export type StoreHandle = { readonly __torchffiStore: unique symbol } | null;
 
+/** An opaque handle to a process group (the C side of `ProcessGroup`). */
+export type GroupHandle = { readonly __torchffiGroup: unique symbol } | null;
+
 type JsArg<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
+  : T extends "group" ? GroupHandle
   : T extends "buffer" ? ArrayBufferView
   : number;
 type JsResult<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
+  : T extends "group" ? GroupHandle
   : T extends "void" ? void
   : T extends "i64" ? number | bigint
   : number;
