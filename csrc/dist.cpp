@@ -33,9 +33,16 @@ Group& deref_group(tf_group group) {
   return *reinterpret_cast<Group*>(group);
 }
 
-void wait(const c10::intrusive_ptr<c10d::Work>& work) {
-  // wait() rethrows whatever went wrong on Gloo's side.
-  work->wait();
+// wait() rethrows whatever went wrong on Gloo's side; the usual cause is a
+// rank that stopped, which Gloo's own message does not say.
+void wait(const Group& group, const c10::intrusive_ptr<c10d::Work>& work) {
+  try {
+    work->wait();
+  } catch (const std::exception& e) {
+    const auto* error = dynamic_cast<const c10::Error*>(&e);
+    TORCH_CHECK(false, "rank ", group.rank, " of ", group.size, ": the collective failed (has another rank stopped or not called it?): ",
+                error != nullptr ? error->what_without_backtrace() : e.what());
+  }
 }
 
 // Python's init_process_group ends with this barrier on the store; a Python
@@ -104,6 +111,32 @@ std::vector<std::vector<size_t>> buckets_of(const std::vector<at::Tensor>& tenso
   return buckets;
 }
 
+// What torch.distributed's env:// rendezvous and init_process_group("gloo") build.
+Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_t world_size, std::chrono::milliseconds timeout) {
+  // A multi-tenant store served by rank 0.
+  c10d::TCPStoreOptions options;
+  options.port = static_cast<std::uint16_t>(port);
+  options.isServer = rank == 0;
+  options.numWorkers = static_cast<std::size_t>(world_size);
+  options.waitWorkers = true;
+  options.timeout = timeout;
+  options.multiTenant = true;
+  auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(address), options);
+  auto group = std::make_unique<Group>();
+  group->world_store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
+  auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
+  gloo_options->devices.push_back(gloo_device(address));
+  // The first group's name is "0" in Python, and its keys live under that prefix.
+  auto group_store = c10::make_intrusive<c10d::PrefixStore>("0", group->world_store);
+  group->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(group_store, rank, world_size, gloo_options);
+  store_based_barrier(*group->world_store, world_size, timeout);
+  // Python ranks wait for rank 0 to publish the group's sequence number.
+  group->gloo->setSequenceNumberForGroup();
+  group->rank = rank;
+  group->size = world_size;
+  return group.release();
+}
+
 }  // namespace
 
 extern "C" {
@@ -119,28 +152,15 @@ tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t w
     TORCH_CHECK(rank >= 0 && rank < world_size, "rank ", rank, " is not in 0..", world_size - 1);
     TORCH_CHECK(timeout_ms > 0, "the timeout must be positive, got ", timeout_ms, " ms");
     const std::chrono::milliseconds timeout(timeout_ms);
-    // What torch.distributed's env:// rendezvous builds: a multi-tenant store served by rank 0.
-    c10d::TCPStoreOptions options;
-    options.port = static_cast<std::uint16_t>(port);
-    options.isServer = rank == 0;
-    options.numWorkers = static_cast<std::size_t>(world_size);
-    options.waitWorkers = true;
-    options.timeout = timeout;
-    options.multiTenant = true;
-    auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(address), options);
-    auto group = std::make_unique<Group>();
-    group->world_store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
-    auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
-    gloo_options->devices.push_back(gloo_device(address));
-    // The first group's name is "0" in Python, and its keys live under that prefix.
-    auto group_store = c10::make_intrusive<c10d::PrefixStore>("0", group->world_store);
-    group->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(group_store, rank, world_size, gloo_options);
-    store_based_barrier(*group->world_store, world_size, timeout);
-    // Python ranks wait for rank 0 to publish the group's sequence number.
-    group->gloo->setSequenceNumberForGroup();
-    group->rank = rank;
-    group->size = world_size;
-    result = group.release();
+    try {
+      result = join_group(address, port, rank, world_size, timeout);
+    } catch (const c10::Error& e) {
+      TORCH_CHECK(false, "rank ", rank, " of ", world_size, " could not join the process group at ", address, ":", port,
+                  " (rank 0 serves it) within ", timeout_ms, " ms: ", e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      TORCH_CHECK(false, "rank ", rank, " of ", world_size, " could not join the process group at ", address, ":", port,
+                  " (rank 0 serves it) within ", timeout_ms, " ms: ", e.what());
+    }
   });
   return reinterpret_cast<tf_group>(result);
 }
@@ -168,7 +188,7 @@ tf_tensor tf_dist_all_reduce(tf_group group, tf_tensor t, int32_t op) {
     }
     at::NoGradGuard no_grad;
     std::vector<at::Tensor> tensors{input.detach().clone(at::MemoryFormat::Contiguous)};
-    wait(g.gloo->allreduce(tensors, options));
+    wait(g, g.gloo->allreduce(tensors, options));
     if (op == 1) tensors[0].div_(g.size);
     return tensors[0];
   });
@@ -185,13 +205,16 @@ int32_t tf_dist_broadcast(tf_group group, tf_tensor t, int32_t src) {
     std::vector<at::Tensor> tensors{target.detach().contiguous()};
     c10d::BroadcastOptions options;
     options.rootRank = src;
-    wait(g.gloo->broadcast(tensors, options));
+    wait(g, g.gloo->broadcast(tensors, options));
     if (!tensors[0].is_same(target)) target.detach().copy_(tensors[0]);
   });
 }
 
 int32_t tf_dist_barrier(tf_group group) {
-  return guard_status([&] { wait(deref_group(group).gloo->barrier()); });
+  return guard_status([&] {
+    auto& g = deref_group(group);
+    wait(g, g.gloo->barrier());
+  });
 }
 
 int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32_t n, double* values, int32_t n_values) {
@@ -232,7 +255,7 @@ int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32
         extra.copy_(at::from_blob(values, {n_values}, at::kDouble));
       }
       std::vector<at::Tensor> bucket{flat};
-      wait(g.gloo->allreduce(bucket));
+      wait(g, g.gloo->allreduce(bucket));
       flat.div_(g.size);
       const auto flags = flat.narrow(0, total, static_cast<int64_t>(members.size())).to(at::kDouble).contiguous();
       offset = 0;
@@ -257,7 +280,7 @@ int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32
     }
     if (buckets.empty() && n_values > 0) {
       std::vector<at::Tensor> bucket{at::from_blob(values, {n_values}, at::kDouble).clone()};
-      wait(g.gloo->allreduce(bucket));
+      wait(g, g.gloo->allreduce(bucket));
       bucket[0].div_(g.size);
       std::copy(bucket[0].data_ptr<double>(), bucket[0].data_ptr<double>() + n_values, values);
     }
@@ -276,7 +299,7 @@ int32_t tf_dist_broadcast_tensors(tf_group group, const tf_tensor* tensors, int3
       std::vector<at::Tensor> bucket{at::cat(parts)};
       c10d::BroadcastOptions options;
       options.rootRank = src;
-      wait(g.gloo->broadcast(bucket, options));
+      wait(g, g.gloo->broadcast(bucket, options));
       int64_t offset = 0;
       for (auto i : members) {
         const int64_t numel = targets[i].numel();
