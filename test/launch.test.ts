@@ -1,0 +1,66 @@
+// `torchffi run` (issue 14) under the runtime running the suite: ranks started
+// with the variables set, their output prefixed; a failing rank stops the
+// others at once, the exit status is that rank's, and no rank is left behind.
+import { describe, expect, test } from "vitest";
+import { type Finished, run, runtime, tsCommand } from "./dist_helpers.ts";
+
+const SCRIPT = "test/fixtures/dist/launch_rank.ts";
+
+function torchffiRun(...args: string[]): Promise<Finished> {
+  return run(tsCommand("lib/cli.ts", ["run", ...args]), {}, 60_000);
+}
+
+function pids(output: string): number[] {
+  return [...output.matchAll(/^\[rank\d\] pid (\d+)$/gm)].map((m) => Number(m[1]));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe(`torchffi run under ${runtime}`, () => {
+  test("starts N ranks that meet, prefixes their lines, passes the script's arguments", async () => {
+    const done = await torchffiRun("--nproc", "3", SCRIPT, "ok", "--epochs", "2");
+    expect(done.status, done.stderr).toBe(0);
+    for (const rank of [0, 1, 2]) {
+      expect(done.stdout).toContain(`[rank${rank}] rank ${rank} of 3 local ${rank} sum 6 args ok --epochs 2\n`);
+      expect(done.stderr).toContain(`[rank${rank}] threads 1\n`);
+    }
+    // Nothing unprefixed.
+    expect(done.stdout.split("\n").filter((line) => line !== "" && !/^\[rank\d\] /.test(line))).toEqual([]);
+  }, 60_000);
+
+  test("a failing rank stops the others at once; the status is that rank's; nothing is left running", async () => {
+    const done = await torchffiRun("--nproc", "3", SCRIPT, "fail");
+    expect(done.killed).toBe(false);
+    expect(done.status).toBe(3);
+    expect(done.stderr).toContain("[rank1] rank 1 gives up\n");
+    expect(done.stderr).toContain("torchffi run: rank 1 exited with status 3; stopping the other ranks\n");
+    // The others were waiting in a one-minute barrier: the launcher ended them.
+    expect(done.elapsed).toBeLessThan(20_000);
+    const started = pids(done.stdout);
+    expect(started.length).toBe(3);
+    expect(started.filter(alive)).toEqual([]);
+  }, 60_000);
+
+  test("bad command lines are one-line errors with status 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [[SCRIPT], /run needs --nproc N/],
+      [["--nproc", "0", SCRIPT], /--nproc must be an integer >= 1, got "0"/],
+      [["--nproc", "2"], /run needs a script to start/],
+      [["--nproc", "2", "no/such/script.ts"], /no such script: no\/such\/script.ts/],
+      [["--nproc", "2", "--master-port", "70000", SCRIPT], /--master-port must be at most 65535/],
+    ];
+    for (const [args, message] of cases) {
+      const done = await torchffiRun(...args);
+      expect(done.status, done.stderr).toBe(2);
+      expect(done.stderr).toMatch(message);
+      expect(done.stderr.trim().split("\n").length).toBe(1);
+    }
+  }, 60_000);
+});
