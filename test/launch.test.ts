@@ -3,6 +3,7 @@
 // others at once, the exit status is that rank's, and no rank is left behind.
 import { describe, expect, test } from "vitest";
 import { type Finished, run, runtime, tsCommand } from "./dist_helpers.ts";
+import { smallMnistDir } from "./helpers.ts";
 
 const SCRIPT = "test/fixtures/dist/launch_rank.ts";
 
@@ -63,4 +64,17 @@ describe(`torchffi run under ${runtime}`, () => {
       expect(done.stderr.trim().split("\n").length).toBe(1);
     }
   }, 60_000);
+});
+
+describe(`examples/ddp_mnist.ts under ${runtime}`, () => {
+  test("trains the seed's CNN on 2 ranks started by torchffi run; rank 0 reports", async () => {
+    const done = await torchffiRun("--nproc", "2", "examples/ddp_mnist.ts", smallMnistDir(), "2");
+    expect(done.status, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/^\[rank0\] epoch 1: loss \d\.\d{4} \(2 ranks\)\n\[rank0\] epoch 2: loss \d\.\d{4} \(2 ranks\)$/m);
+    expect(done.stdout).not.toMatch(/\[rank1\]/);
+    const accuracy = Number(done.stdout.match(/\[rank0\] Test accuracy:\s+([\d.]+)/)?.[1]);
+    // 600 images and 2 epochs: well above chance (10%), far from perfect.
+    expect(accuracy).toBeGreaterThan(0.4);
+    expect(accuracy).toBeLessThanOrEqual(1);
+  }, 120_000);
 });
