@@ -111,8 +111,17 @@ std::vector<std::vector<size_t>> buckets_of(const std::vector<at::Tensor>& tenso
   return buckets;
 }
 
-// What torch.distributed's env:// rendezvous and init_process_group("gloo") build.
+// What torch.distributed's env:// rendezvous and init_process_group("gloo")
+// build. Each stage gets only what is left of the timeout, so that joining
+// fails within it however far it got.
 Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_t world_size, std::chrono::milliseconds timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + timeout;
+  const auto remaining = [&](const char* stage) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    TORCH_CHECK(left.count() > 0, "timed out ", stage);
+    return left;
+  };
   // A multi-tenant store served by rank 0.
   c10d::TCPStoreOptions options;
   options.port = static_cast<std::uint16_t>(port);
@@ -122,16 +131,23 @@ Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_
   options.timeout = timeout;
   options.multiTenant = true;
   auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(address), options);
+  // Rank 0's store waits for the others until they are all there or the
+  // timeout passes, and then returns either way: only the clock tells.
+  TORCH_CHECK(rank != 0 || clock::now() < deadline, "not all ", world_size, " ranks reached the store");
   auto group = std::make_unique<Group>();
   group->world_store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
+  // Collectives get the whole timeout; the rendezvous below only what is left.
   auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
   gloo_options->devices.push_back(gloo_device(address));
+  tcp->setTimeout(remaining("before Gloo's rendezvous"));
   // The first group's name is "0" in Python, and its keys live under that prefix.
   auto group_store = c10::make_intrusive<c10d::PrefixStore>("0", group->world_store);
   group->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(group_store, rank, world_size, gloo_options);
-  store_based_barrier(*group->world_store, world_size, timeout);
+  store_based_barrier(*group->world_store, world_size, remaining("waiting for every rank to join"));
   // Python ranks wait for rank 0 to publish the group's sequence number.
+  tcp->setTimeout(remaining("agreeing on the group's sequence number"));
   group->gloo->setSequenceNumberForGroup();
+  tcp->setTimeout(timeout);
   group->rank = rank;
   group->size = world_size;
   return group.release();
@@ -150,7 +166,8 @@ tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t w
     TORCH_CHECK(port > 0 && port < 65536, "the master port must be in 1..65535, got ", port);
     TORCH_CHECK(world_size > 0, "the world size must be a positive integer, got ", world_size);
     TORCH_CHECK(rank >= 0 && rank < world_size, "rank ", rank, " is not in 0..", world_size - 1);
-    TORCH_CHECK(timeout_ms > 0, "the timeout must be positive, got ", timeout_ms, " ms");
+    // c10d's store counts whole seconds when it connects: less fails at once.
+    TORCH_CHECK(timeout_ms >= 1000, "the timeout must be at least 1000 ms, got ", timeout_ms, " ms");
     const std::chrono::milliseconds timeout(timeout_ms);
     try {
       result = join_group(address, port, rank, world_size, timeout);

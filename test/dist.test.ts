@@ -103,6 +103,8 @@ describe(`process groups under ${runtime}`, () => {
     const before = liveTensors();
     const group = initProcessGroup({ rank: 0, worldSize: 1, masterAddr: "127.0.0.1", masterPort: await freePort(), timeout: 5000 });
     expect([group.rank, group.worldSize]).toEqual([0, 1]);
+    expect(() => initProcessGroup({ rank: 0, worldSize: 1, masterPort: 1, timeout: 1000 }))
+      .toThrow(/this process is already rank 0 of a group of 1: destroy\(\) it before joining another/);
     {
       using t = tensor([1.5, -2]);
       using mean = group.allReduce(t, "mean");
@@ -118,6 +120,7 @@ describe(`process groups under ${runtime}`, () => {
     group.destroy();
     group.destroy();
     expect(() => group.barrier()).toThrow(/this process group was destroyed/);
+    expect(group.alive).toBe(false);
     expect(liveTensors()).toBe(before);
   });
 
@@ -126,7 +129,7 @@ describe(`process groups under ${runtime}`, () => {
     expect(() => initProcessGroup({ ...base, rank: 0, worldSize: 0 })).toThrow(/worldSize must be an integer of at least 1, got 0/);
     expect(() => initProcessGroup({ ...base, rank: 2, worldSize: 2 })).toThrow(/rank must be an integer in 0..1, got 2/);
     expect(() => initProcessGroup({ ...base, rank: 0, worldSize: 1, masterPort: 70000 })).toThrow(/masterPort must be an integer in 1..65535/);
-    expect(() => initProcessGroup({ ...base, rank: 0, worldSize: 1, timeout: 0 })).toThrow(/timeout must be an integer of at least 1/);
+    expect(() => initProcessGroup({ ...base, rank: 0, worldSize: 1, timeout: 999 })).toThrow(/timeout must be an integer of at least 1000, got 999/);
     expect(() => initProcessGroup({ ...base, rank: 0, worldSize: 1, masterAddr: " " })).toThrow(/masterAddr must be a host name/);
     expect(() => initProcessGroup({ ...base, rank: 0 })).toThrow(TorchError);
   });
@@ -140,11 +143,17 @@ describe(`process groups under ${runtime}`, () => {
     } finally {
       server.close();
     }
-    for (const masterAddr of ["127.0.0.1", "no-such-host.invalid"]) {
-      const started = Date.now();
+    // Rank 1 finds nobody serving; rank 0 waits for a rank that never comes.
+    const cases: [number, string, RegExp][] = [
+      [1, "127.0.0.1", /rank 1 of 2 could not join the process group at 127\.0\.0\.1:\d+ .*within 1500 ms: .*connect/],
+      [1, "no-such-host.invalid", /rank 1 of 2 could not join the process group at no-such-host\.invalid:\d+ .*within 1500 ms/],
+      [0, "127.0.0.1", /rank 0 of 2 could not join .*within 1500 ms: not all 2 ranks reached the store/],
+    ];
+    for (const [rank, masterAddr, message] of cases) {
+      const started = performance.now();
       const port = await freePort();
-      expect(() => initProcessGroup({ rank: 1, worldSize: 2, masterAddr, masterPort: port, timeout: 1500 })).toThrow(TorchError);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(() => initProcessGroup({ rank, worldSize: 2, masterAddr, masterPort: port, timeout: 1500 })).toThrow(message);
+      expect(performance.now() - started).toBeLessThan(1500 + 1000);
     }
   }, 30_000);
 

@@ -27,6 +27,9 @@ export type ReduceOp = "sum" | "mean" | "max" | "min";
 const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, mean: 1, max: 2, min: 3 };
 
 const groups = new FinalizationRegistry<NonNullable<GroupHandle>>((group) => native.tf_dist_free(group));
+// As torch.distributed's default group: one at a time per process. A second
+// one on the same port would share the first one's store and keys.
+let active: WeakRef<ProcessGroup> | null = null;
 const encoder = new TextEncoder();
 
 /**
@@ -59,6 +62,18 @@ export class ProcessGroup {
   /** How many processes take part. */
   readonly worldSize: number;
   #group: GroupHandle;
+
+  /**
+   * Whether the group can still be used (`destroy()` not called yet).
+   *
+   * @example
+   * ```ts
+   * if (group.alive) group.destroy();
+   * ```
+   */
+  get alive(): boolean {
+    return this.#group !== null;
+  }
 
   /** @internal Use `initProcessGroup`. */
   constructor(group: NonNullable<GroupHandle>, rank: number, worldSize: number) {
@@ -179,6 +194,7 @@ export class ProcessGroup {
     const group = this.#group;
     if (!group) return;
     this.#group = null;
+    if (active?.deref() === this) active = null;
     groups.unregister(this);
     native.tf_dist_free(group);
   }
@@ -205,8 +221,17 @@ export class ProcessGroup {
  */
 export function initProcessGroup(options: ProcessGroupOptions = {}): ProcessGroup {
   const { rank, worldSize, masterAddr, masterPort, timeout } = resolveRendezvous(options);
+  const current = active?.deref();
+  if (current?.alive) {
+    throw new TorchError(
+      "initProcessGroup",
+      `this process is already rank ${current.rank} of a group of ${current.worldSize}: destroy() it before joining another`,
+    );
+  }
   const address = encoder.encode(masterAddr + "\0");
   const group = native.tf_dist_init(address, masterPort, rank, worldSize, timeout);
   if (!group) throw lastError("initProcessGroup");
-  return new ProcessGroup(group, rank, worldSize);
+  const joined = new ProcessGroup(group, rank, worldSize);
+  active = new WeakRef(joined);
+  return joined;
 }

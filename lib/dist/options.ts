@@ -29,7 +29,7 @@ export interface ProcessGroupOptions {
   masterPort?: number;
   /**
    * Milliseconds any step may wait for the others (joining, a collective)
-   * before it fails with a `TorchError` (default 30 minutes, PyTorch's).
+   * before it fails with a `TorchError`: at least 1000 (default 30 minutes, PyTorch's).
    */
   timeout?: number;
 }
@@ -78,6 +78,7 @@ export function resolveRendezvous(options: ProcessGroupOptions = {}): Rendezvous
   }
   const [port, portSource] = pick(options.masterPort, "MASTER_PORT");
   const masterPort = integer("masterPort", port ?? 29500, portSource, 1, 65535);
-  const timeout = integer("timeout", options.timeout ?? DEFAULT_TIMEOUT_MS, "options", 1);
+  // c10d's store counts whole seconds when it connects: less fails at once.
+  const timeout = integer("timeout", options.timeout ?? DEFAULT_TIMEOUT_MS, "options", 1000);
   return { rank, worldSize, masterAddr: masterAddr.trim(), masterPort, timeout };
 }
