@@ -2,7 +2,7 @@
 // with the variables set, their output prefixed; a failing rank stops the
 // others at once, the exit status is that rank's, and no rank is left behind.
 import { describe, expect, test } from "vitest";
-import { type Finished, run, runtime, tsCommand } from "./dist_helpers.ts";
+import { type Finished, freePort, run, runtime, tsCommand } from "./dist_helpers.ts";
 import { smallMnistDir } from "./helpers.ts";
 
 const SCRIPT = "test/fixtures/dist/launch_rank.ts";
@@ -49,6 +49,19 @@ describe(`torchffi run under ${runtime}`, () => {
     expect(started.filter(alive)).toEqual([]);
   }, 60_000);
 
+  test("two launchers with --nnodes 2 and their own --node-rank make one world, as on two machines", async () => {
+    const port = String(await freePort());
+    const [first, second] = await Promise.all([0, 1].map((node) =>
+      torchffiRun("--nproc", "2", "--nnodes", "2", "--node-rank", String(node), "--master-addr", "127.0.0.1", "--master-port", port, SCRIPT, "ok")
+    ));
+    expect(first.status, first.stderr).toBe(0);
+    expect(second.status, second.stderr).toBe(0);
+    // Ranks 0-1 here, 2-3 there; local ranks restart at 0 on each machine; 1+2+3+4 = 10.
+    expect(first.stdout).toContain("[rank1] rank 1 of 4 local 1 sum 10 args ok\n");
+    expect(second.stdout).toContain("[rank2] rank 2 of 4 local 0 sum 10 args ok\n");
+    expect(second.stdout).toContain("[rank3] rank 3 of 4 local 1 sum 10 args ok\n");
+  }, 60_000);
+
   test("bad command lines are one-line errors with status 2", async () => {
     const cases: [string[], RegExp][] = [
       [[SCRIPT], /run needs --nproc N/],
@@ -56,6 +69,7 @@ describe(`torchffi run under ${runtime}`, () => {
       [["--nproc", "2"], /run needs a script to start/],
       [["--nproc", "2", "no/such/script.ts"], /no such script: no\/such\/script.ts/],
       [["--nproc", "2", "--master-port", "70000", SCRIPT], /--master-port must be at most 65535/],
+      [["--nproc", "2", "--nnodes", "2", "--node-rank", "2", SCRIPT], /--node-rank must be below --nnodes \(2\), got 2/],
     ];
     for (const [args, message] of cases) {
       const done = await torchffiRun(...args);
