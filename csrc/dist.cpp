@@ -11,6 +11,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -26,6 +27,7 @@ struct Group {
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
   int rank = 0;
   int size = 0;
+  bool check = true;  // agree on every collective's layout first (see agree)
 };
 
 Group& deref_group(tf_group group) {
@@ -47,6 +49,58 @@ void wait(const Group& group, const c10::intrusive_ptr<c10d::Work>& work) {
 
 // Python's init_process_group ends with this barrier on the store; a Python
 // rank waits in it for every rank, so ours must take part the same way.
+// What a collective is, as four non-negative numbers every rank must share.
+using Signature = std::array<int64_t, 4>;
+
+// Gloo aborts the whole process (on one of its own threads, out of reach of
+// any catch) when ranks post buffers of different sizes. Exchanging a
+// fixed-size signature first lets every rank see the same disagreement and
+// fail with the same error instead. Python ranks do not take part in this
+// exchange, so a group shared with them turns it off.
+void agree(const Group& g, const Signature& mine, const std::string& what) {
+  if (!g.check) return;
+  const int64_t n = static_cast<int64_t>(mine.size());
+  auto both = at::empty({2 * n}, at::kLong);
+  auto* p = both.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; i++) {
+    p[i] = mine[static_cast<size_t>(i)];
+    p[n + i] = -mine[static_cast<size_t>(i)];
+  }
+  std::vector<at::Tensor> tensors{both};
+  c10d::AllreduceOptions options;
+  options.reduceOp = c10d::ReduceOp::MAX;
+  wait(g, g.gloo->allreduce(tensors, options));
+  for (int64_t i = 0; i < n; i++) {
+    TORCH_CHECK(p[i] == -p[n + i], "rank ", g.rank, " of ", g.size, ": the ranks called different collectives or passed ", what,
+                " that differ in shape or dtype; nothing was exchanged");
+  }
+}
+
+// A hash of a sequence of numbers, kept non-negative so it can be negated.
+int64_t layout_hash(const std::vector<int64_t>& values) {
+  uint64_t h = 1469598103934665603ULL;
+  for (auto v : values) {
+    h ^= static_cast<uint64_t>(v);
+    h *= 1099511628211ULL;
+  }
+  return static_cast<int64_t>(h & 0x3FFFFFFFFFFFFFFFULL);
+}
+
+Signature tensor_signature(int64_t kind, const at::Tensor& t) {
+  std::vector<int64_t> shape(t.sizes().begin(), t.sizes().end());
+  return {kind, static_cast<int64_t>(t.scalar_type()), t.numel(), layout_hash(shape)};
+}
+
+Signature list_signature(int64_t kind, const std::vector<at::Tensor>& tensors, int64_t extra) {
+  std::vector<int64_t> layout;
+  for (const auto& t : tensors) {
+    layout.push_back(static_cast<int64_t>(t.scalar_type()));
+    for (auto d : t.sizes()) layout.push_back(d);
+    layout.push_back(-1);
+  }
+  return {kind, static_cast<int64_t>(tensors.size()), extra, layout_hash(layout)};
+}
+
 void store_based_barrier(c10d::Store& store, int size, std::chrono::milliseconds timeout) {
   const std::string key = "store_based_barrier_key:1";
   store.add(key, 1);
@@ -159,7 +213,8 @@ extern "C" {
 
 int32_t tf_dist_available(void) { return 1; }
 
-tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms) {
+tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
+                      int32_t check) {
   Group* result = nullptr;
   run_guarded([&] {
     TORCH_CHECK(address != nullptr && address[0] != '\0', "the master address is empty");
@@ -171,6 +226,7 @@ tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t w
     const std::chrono::milliseconds timeout(timeout_ms);
     try {
       result = join_group(address, port, rank, world_size, timeout);
+      result->check = check != 0;
     } catch (const c10::Error& e) {
       TORCH_CHECK(false, "rank ", rank, " of ", world_size, " could not join the process group at ", address, ":", port,
                   " (rank 0 serves it) within ", timeout_ms, " ms: ", e.what_without_backtrace());
@@ -192,6 +248,7 @@ tf_tensor tf_dist_all_reduce(tf_group group, tf_tensor t, int32_t op) {
     const auto input_borrow = deref(t);
     const at::Tensor& input = *input_borrow;
     TORCH_CHECK(input.device().is_cpu(), "process groups take CPU tensors");
+    agree(g, tensor_signature(10 + op, input), "tensors");
     c10d::AllreduceOptions options;
     switch (op) {
       case 0: options.reduceOp = c10d::ReduceOp::SUM; break;
@@ -218,6 +275,7 @@ int32_t tf_dist_broadcast(tf_group group, tf_tensor t, int32_t src) {
     const auto target_borrow = deref(t);
     const at::Tensor& target = *target_borrow;
     TORCH_CHECK(target.device().is_cpu(), "process groups take CPU tensors");
+    agree(g, tensor_signature(100 + src, target), "tensors");
     at::NoGradGuard no_grad;
     std::vector<at::Tensor> tensors{target.detach().contiguous()};
     c10d::BroadcastOptions options;
@@ -242,6 +300,7 @@ int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32
     for (auto& p : tensor_list(params, n)) {
       if (p.requires_grad()) trainable.push_back(p);
     }
+    agree(g, list_signature(3, trainable, n_values), "Memories");
     at::NoGradGuard no_grad;
     // Every rank builds the same layout from its parameters alone: each
     // bucket holds its tensors' gradients (zeros where a rank has none) and
@@ -309,6 +368,7 @@ int32_t tf_dist_broadcast_tensors(tf_group group, const tf_tensor* tensors, int3
     auto& g = deref_group(group);
     check_src(g, src);
     auto targets = tensor_list(tensors, n);
+    agree(g, list_signature(200 + src, targets, 0), "Memories");
     at::NoGradGuard no_grad;
     for (const auto& members : buckets_of(targets)) {
       std::vector<at::Tensor> parts;
@@ -340,7 +400,7 @@ using namespace torchffi;
 
 extern "C" {
 int32_t tf_dist_available(void) { return 0; }
-tf_group tf_dist_init(const char*, int32_t, int32_t, int32_t, int64_t) {
+tf_group tf_dist_init(const char*, int32_t, int32_t, int32_t, int64_t, int32_t) {
   set_last_error(kMissing);
   return nullptr;
 }

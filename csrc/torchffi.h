@@ -216,8 +216,10 @@ typedef struct tf_group_opaque* tf_group;
 
 /* 1 if this library was built with Gloo (libgloo-dev present), 0 if every tf_dist_* call fails saying so. */
 TF_EXPORT int32_t tf_dist_available(void);
-/* Joins the group at address:port (rank 0 serves the store there) like init_process_group("gloo", env://); NULL on failure. */
-TF_EXPORT tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms);
+/* Joins the group at address:port (rank 0 serves the store there) like init_process_group("gloo", env://); NULL on failure.
+   With check non-zero every collective first confirms that all ranks pass the same shapes (Python ranks do not: pass 0). */
+TF_EXPORT tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
+                                int32_t check);
 /* Leaves the group and frees it; NULL is ignored. Never fails. */
 TF_EXPORT void tf_dist_free(tf_group group);
 /* A new tensor: t reduced over every rank; op 0 sum, 1 mean, 2 max, 3 min. */

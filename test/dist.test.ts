@@ -89,13 +89,28 @@ describe(`process groups under ${runtime}`, () => {
       const finished = await Promise.all([0, 1].map((r) =>
         r === pythonRank
           ? run(["/usr/bin/python3", [PY_COLLECTIVES]], rankEnv(r, 2, port))
-          : run(tsCommand(COLLECTIVES, ["--basic"]), rankEnv(r, 2, port))
+          : run(tsCommand(COLLECTIVES, ["--basic"]), rankEnv(r, 2, port, { TEST_UNCHECKED: "1" }))
       ));
       for (const f of finished) expect(f.status, f.stderr).toBe(0);
       const [a, b] = finished.map((f) => lastJson<Collectives>(f));
       checkCollectives([a, b], 2);
       const { rank: _a, ...ours } = a, { rank: _b, ...theirs } = b;
       expect(ours).toEqual(theirs);
+    }
+  }, 60_000);
+
+  test("ranks passing tensors or Memories of different shapes all get a TorchError, not an abort", async () => {
+    const port = await freePort();
+    const finished = await Promise.all([0, 1, 2].map((r) => run(tsCommand("test/fixtures/dist/mismatch_rank.ts"), rankEnv(r, 3, port))));
+    for (const f of finished) {
+      expect(f.status, f.stderr).toBe(0);
+      const { errors, afterwards } = lastJson<{ errors: string[]; afterwards: number }>(f);
+      const ops = ["allReduce", "broadcast", "allReduceGradients", "broadcastParameters", "allReduce"];
+      expect(errors.length).toBe(ops.length);
+      errors.forEach((error, i) =>
+        expect(error).toMatch(new RegExp(`^TorchError: ${ops[i]}: rank \\d of 3: the ranks called different collectives or passed (tensors|Memories) that differ`))
+      );
+      expect(afterwards).toBe(3);
     }
   }, 60_000);
 

@@ -220,7 +220,7 @@ export class ProcessGroup {
  * ```
  */
 export function initProcessGroup(options: ProcessGroupOptions = {}): ProcessGroup {
-  const { rank, worldSize, masterAddr, masterPort, timeout } = resolveRendezvous(options);
+  const { rank, worldSize, masterAddr, masterPort, timeout, checkCollectives } = resolveRendezvous(options);
   const current = active?.deref();
   if (current?.alive) {
     throw new TorchError(
@@ -229,7 +229,7 @@ export function initProcessGroup(options: ProcessGroupOptions = {}): ProcessGrou
     );
   }
   const address = encoder.encode(masterAddr + "\0");
-  const group = native.tf_dist_init(address, masterPort, rank, worldSize, timeout);
+  const group = native.tf_dist_init(address, masterPort, rank, worldSize, timeout, checkCollectives ? 1 : 0);
   if (!group) throw lastError("initProcessGroup");
   const joined = new ProcessGroup(group, rank, worldSize);
   active = new WeakRef(joined);

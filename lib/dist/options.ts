@@ -32,6 +32,14 @@ export interface ProcessGroupOptions {
    * before it fails with a `TorchError`: at least 1000 (default 30 minutes, PyTorch's).
    */
   timeout?: number;
+  /**
+   * Before each collective, confirm in one small exchange that every rank
+   * passes tensors of the same shapes and dtypes (default true). Gloo aborts
+   * the process when they differ; with the check, every rank throws a
+   * `TorchError` instead. PyTorch ranks do not take part in this exchange:
+   * set it to false in a group shared with them.
+   */
+  checkCollectives?: boolean;
 }
 
 /** The settings with every field filled in and checked. */
@@ -80,5 +88,7 @@ export function resolveRendezvous(options: ProcessGroupOptions = {}): Rendezvous
   const masterPort = integer("masterPort", port ?? 29500, portSource, 1, 65535);
   // c10d's store counts whole seconds when it connects: less fails at once.
   const timeout = integer("timeout", options.timeout ?? DEFAULT_TIMEOUT_MS, "options", 1000);
-  return { rank, worldSize, masterAddr: masterAddr.trim(), masterPort, timeout };
+  const checkCollectives = options.checkCollectives ?? true;
+  if (typeof checkCollectives !== "boolean") throw new TorchError("initProcessGroup", `checkCollectives must be true or false, got ${JSON.stringify(checkCollectives)}`);
+  return { rank, worldSize, masterAddr: masterAddr.trim(), masterPort, timeout, checkCollectives };
 }

@@ -144,7 +144,7 @@ export const symbols = {
   tf_set_rng_state: { args: [T], returns: I32 },
 
   tf_dist_available: { args: [], returns: I32 },
-  tf_dist_init: { args: [B, I32, I32, I32, I64], returns: G },
+  tf_dist_init: { args: [B, I32, I32, I32, I64, I32], returns: G },
   tf_dist_free: { args: [G], returns: V },
   tf_dist_all_reduce: { args: [G, T, I32], returns: T },
   tf_dist_broadcast: { args: [G, T, I32], returns: I32 },
