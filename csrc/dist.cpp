@@ -3,60 +3,22 @@
 // same group (see DESIGN.md, "Facts checked here"). Every collective waits for
 // its result here, so a failure (a peer gone, a timeout) surfaces as this
 // call's error instead of an exception on one of Gloo's threads.
-#include "internal.h"
+#include "dist_internal.h"
 
 #ifdef TORCHFFI_WITH_GLOO
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
-#include <array>
 #include <chrono>
 #include <cstdlib>
-#include <map>
 #include <thread>
-#include <vector>
 
 using namespace torchffi;
+using namespace torchffi::dist;
 
-namespace {
+namespace torchffi::dist {
 
-struct Group {
-  c10::intrusive_ptr<c10d::Store> world_store;  // the "default_pg" view of the TCPStore
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
-  int rank = 0;
-  int size = 0;
-  bool check = true;  // agree on every collective's layout first (see agree)
-};
-
-Group& deref_group(tf_group group) {
-  TORCH_CHECK(group != nullptr, "this process group was destroyed");
-  return *reinterpret_cast<Group*>(group);
-}
-
-// wait() rethrows whatever went wrong on Gloo's side; the usual cause is a
-// rank that stopped, which Gloo's own message does not say.
-void wait(const Group& group, const c10::intrusive_ptr<c10d::Work>& work) {
-  try {
-    work->wait();
-  } catch (const std::exception& e) {
-    const auto* error = dynamic_cast<const c10::Error*>(&e);
-    TORCH_CHECK(false, "rank ", group.rank, " of ", group.size, ": the collective failed (has another rank stopped or not called it?): ",
-                error != nullptr ? error->what_without_backtrace() : e.what());
-  }
-}
-
-// Python's init_process_group ends with this barrier on the store; a Python
-// rank waits in it for every rank, so ours must take part the same way.
-// What a collective is, as four non-negative numbers every rank must share.
-using Signature = std::array<int64_t, 4>;
-
-// Gloo aborts the whole process (on one of its own threads, out of reach of
-// any catch) when ranks post buffers of different sizes. Exchanging a
-// fixed-size signature first lets every rank see the same disagreement and
-// fail with the same error instead. Python ranks do not take part in this
-// exchange, so a group shared with them turns it off.
 void agree(const Group& g, const Signature& mine, const std::string& what) {
   if (!g.check) return;
   const int64_t n = static_cast<int64_t>(mine.size());
@@ -101,6 +63,28 @@ Signature list_signature(int64_t kind, const std::vector<at::Tensor>& tensors, i
   return {kind, static_cast<int64_t>(tensors.size()), extra, layout_hash(layout)};
 }
 
+void check_src(const Group& group, int32_t src) {
+  TORCH_CHECK(src >= 0 && src < group.size, "source rank ", src, " is not in this group of ", group.size, " ranks");
+}
+
+std::vector<at::Tensor> tensor_list(const tf_tensor* tensors, int32_t n) {
+  TORCH_CHECK(n >= 0 && (n == 0 || tensors != nullptr), "bad tensor list");
+  std::vector<at::Tensor> result;
+  result.reserve(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; i++) {
+    at::Tensor t = *deref(tensors[i]);
+    TORCH_CHECK(t.device().is_cpu(), "process groups take CPU tensors");
+    result.push_back(std::move(t));
+  }
+  return result;
+}
+
+}  // namespace torchffi::dist
+
+namespace {
+
+// Python's init_process_group ends with this barrier on the store; a Python
+// rank waits in it for every rank, so ours must take part the same way.
 void store_based_barrier(c10d::Store& store, int size, std::chrono::milliseconds timeout) {
   const std::string key = "store_based_barrier_key:1";
   store.add(key, 1);
@@ -123,46 +107,6 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& addres
   if (interface != nullptr && interface[0] != '\0') return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
   if (is_loopback(address)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
   return c10d::ProcessGroupGloo::createDefaultDevice();
-}
-
-void check_src(const Group& group, int32_t src) {
-  TORCH_CHECK(src >= 0 && src < group.size, "source rank ", src, " is not in this group of ", group.size, " ranks");
-}
-
-std::vector<at::Tensor> tensor_list(const tf_tensor* tensors, int32_t n) {
-  TORCH_CHECK(n >= 0 && (n == 0 || tensors != nullptr), "bad tensor list");
-  std::vector<at::Tensor> result;
-  result.reserve(static_cast<size_t>(n));
-  for (int32_t i = 0; i < n; i++) {
-    at::Tensor t = *deref(tensors[i]);
-    TORCH_CHECK(t.device().is_cpu(), "process groups take CPU tensors");
-    result.push_back(std::move(t));
-  }
-  return result;
-}
-
-// Up to this many bytes go into one collective, as DistributedDataParallel's
-// default bucket size (25 MiB).
-constexpr int64_t kBucketBytes = 25 << 20;
-
-// Groups tensor indices into buckets of one dtype each, in order.
-std::vector<std::vector<size_t>> buckets_of(const std::vector<at::Tensor>& tensors) {
-  std::vector<std::vector<size_t>> buckets;
-  std::map<at::ScalarType, size_t> open;  // dtype -> index of its bucket being filled
-  std::map<at::ScalarType, int64_t> bytes;
-  for (size_t i = 0; i < tensors.size(); i++) {
-    const auto type = tensors[i].scalar_type();
-    const int64_t size = tensors[i].numel() * static_cast<int64_t>(tensors[i].element_size());
-    auto found = open.find(type);
-    if (found == open.end() || bytes[type] + size > kBucketBytes) {
-      open[type] = buckets.size();
-      bytes[type] = 0;
-      buckets.emplace_back();
-    }
-    buckets[open[type]].push_back(i);
-    bytes[type] += size;
-  }
-  return buckets;
 }
 
 // What torch.distributed's env:// rendezvous and init_process_group("gloo")
@@ -292,137 +236,29 @@ int32_t tf_dist_barrier(tf_group group) {
   });
 }
 
-int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32_t n, double* values, int32_t n_values) {
-  return guard_status([&] {
-    auto& g = deref_group(group);
-    TORCH_CHECK(n_values >= 0 && (n_values == 0 || values != nullptr), "bad list of values");
-    std::vector<at::Tensor> trainable;
-    for (auto& p : tensor_list(params, n)) {
-      if (p.requires_grad()) trainable.push_back(p);
-    }
-    agree(g, list_signature(3, trainable, n_values), "Memories");
-    at::NoGradGuard no_grad;
-    // Every rank builds the same layout from its parameters alone: each
-    // bucket holds its tensors' gradients (zeros where a rank has none) and
-    // then one flag per tensor counting the ranks that had one. A tensor no
-    // rank has a gradient for keeps none, as in DistributedDataParallel.
-    auto buckets = buckets_of(trainable);
-    for (size_t b = 0; b < buckets.size(); b++) {
-      const auto& members = buckets[b];
-      const auto options = trainable[members[0]].options().requires_grad(false);
-      int64_t total = 0;
-      for (auto i : members) total += trainable[i].numel();
-      // The values ride along in the first bucket, in float64 when it is float64.
-      const bool carries_values = b == 0 && n_values > 0;
-      auto flat = at::zeros({total + static_cast<int64_t>(members.size()) + (carries_values ? n_values : 0)}, options);
-      int64_t offset = 0;
-      for (size_t k = 0; k < members.size(); k++) {
-        const auto& grad = trainable[members[k]].grad();
-        const int64_t numel = trainable[members[k]].numel();
-        if (grad.defined()) {
-          TORCH_CHECK(grad.sizes() == trainable[members[k]].sizes(), "a gradient's shape differs from its tensor's");
-          flat.narrow(0, offset, numel).copy_(grad.reshape({-1}));
-          flat[total + static_cast<int64_t>(k)] = 1;
-        }
-        offset += numel;
-      }
-      if (carries_values) {
-        auto extra = flat.narrow(0, total + static_cast<int64_t>(members.size()), n_values);
-        extra.copy_(at::from_blob(values, {n_values}, at::kDouble));
-      }
-      std::vector<at::Tensor> bucket{flat};
-      wait(g, g.gloo->allreduce(bucket));
-      flat.div_(g.size);
-      const auto flags = flat.narrow(0, total, static_cast<int64_t>(members.size())).to(at::kDouble).contiguous();
-      offset = 0;
-      for (size_t k = 0; k < members.size(); k++) {
-        auto& param = trainable[members[k]];
-        const int64_t numel = param.numel();
-        if (flags.data_ptr<double>()[k] > 0) {
-          auto averaged = flat.narrow(0, offset, numel).view(param.sizes());
-          auto& grad = param.mutable_grad();
-          if (grad.defined()) {
-            grad.copy_(averaged);
-          } else {
-            grad = averaged.clone();
-          }
-        }
-        offset += numel;
-      }
-      if (carries_values) {
-        auto extra = flat.narrow(0, total + static_cast<int64_t>(members.size()), n_values).to(at::kDouble).contiguous();
-        std::copy(extra.data_ptr<double>(), extra.data_ptr<double>() + n_values, values);
-      }
-    }
-    if (buckets.empty() && n_values > 0) {
-      std::vector<at::Tensor> bucket{at::from_blob(values, {n_values}, at::kDouble).clone()};
-      wait(g, g.gloo->allreduce(bucket));
-      bucket[0].div_(g.size);
-      std::copy(bucket[0].data_ptr<double>(), bucket[0].data_ptr<double>() + n_values, values);
-    }
-  });
-}
-
-int32_t tf_dist_broadcast_tensors(tf_group group, const tf_tensor* tensors, int32_t n, int32_t src) {
-  return guard_status([&] {
-    auto& g = deref_group(group);
-    check_src(g, src);
-    auto targets = tensor_list(tensors, n);
-    agree(g, list_signature(200 + src, targets, 0), "Memories");
-    at::NoGradGuard no_grad;
-    for (const auto& members : buckets_of(targets)) {
-      std::vector<at::Tensor> parts;
-      for (auto i : members) parts.push_back(targets[i].detach().reshape({-1}));
-      std::vector<at::Tensor> bucket{at::cat(parts)};
-      c10d::BroadcastOptions options;
-      options.rootRank = src;
-      wait(g, g.gloo->broadcast(bucket, options));
-      int64_t offset = 0;
-      for (auto i : members) {
-        const int64_t numel = targets[i].numel();
-        targets[i].detach().copy_(bucket[0].narrow(0, offset, numel).view(targets[i].sizes()));
-        offset += numel;
-      }
-    }
-  });
-}
-
 }  // extern "C"
 
 #else  // built without Gloo's headers
-
-namespace {
-constexpr const char* kMissing =
-    "this libtorchffi was built without distributed support: install Debian's libgloo-dev and rebuild it";
-}
 
 using namespace torchffi;
 
 extern "C" {
 int32_t tf_dist_available(void) { return 0; }
 tf_group tf_dist_init(const char*, int32_t, int32_t, int32_t, int64_t, int32_t) {
-  set_last_error(kMissing);
+  set_last_error(TORCHFFI_DIST_MISSING);
   return nullptr;
 }
 void tf_dist_free(tf_group) {}
 tf_tensor tf_dist_all_reduce(tf_group, tf_tensor, int32_t) {
-  set_last_error(kMissing);
+  set_last_error(TORCHFFI_DIST_MISSING);
   return nullptr;
 }
 int32_t tf_dist_broadcast(tf_group, tf_tensor, int32_t) {
-  set_last_error(kMissing);
+  set_last_error(TORCHFFI_DIST_MISSING);
   return 1;
 }
 int32_t tf_dist_barrier(tf_group) {
-  set_last_error(kMissing);
-  return 1;
-}
-int32_t tf_dist_average_gradients(tf_group, const tf_tensor*, int32_t, double*, int32_t) {
-  set_last_error(kMissing);
-  return 1;
-}
-int32_t tf_dist_broadcast_tensors(tf_group, const tf_tensor*, int32_t, int32_t) {
-  set_last_error(kMissing);
+  set_last_error(TORCHFFI_DIST_MISSING);
   return 1;
 }
 }  // extern "C"
