@@ -12,7 +12,15 @@
  */
 export { type DType } from "./lib/dtype.ts";
 export { TorchError } from "./lib/errors.ts";
-export { type Conv2dOptions, type NestedArray, Tensor } from "./lib/tensor.ts";
+export {
+  type Conv2dOptions,
+  type NestedArray,
+  type SortOptions,
+  Tensor,
+  type TopkOptions,
+  type ValuesAndIndices,
+  where,
+} from "./lib/tensor.ts";
 export {
   arange,
   cat,
@@ -28,10 +36,13 @@ export {
   type TypedData,
   zeros,
 } from "./lib/creation.ts";
-export { keep, liveTensors, tidy } from "./lib/scope.ts";
+export { keep, liveTensors, type NativeResource, tidy } from "./lib/scope.ts";
+export { DEFAULT_LEAK_THRESHOLD, setLeakWarning } from "./lib/leaks.ts";
 export { noGrad } from "./lib/autograd.ts";
 export { type AdamOptions, Memory } from "./lib/memory.ts";
 export { type CheckpointInfo } from "./lib/io/checkpoint.ts";
+export { type LoadOptions } from "./lib/io/state_dict.ts";
+export { loadSafetensors, saveSafetensors } from "./lib/io/tensors_file.ts";
 export { type Compute } from "./lib/nn/compute.ts";
 export { Linear, type LinearOptions } from "./lib/nn/linear.ts";
 export { Conv2d, type Conv2dLayerOptions } from "./lib/nn/conv2d.ts";
@@ -46,6 +57,11 @@ export { loadImage, rgbToGrayscale, saveImage, type SaveImageOptions } from "./l
 export { initProcessGroup, ProcessGroup, type ReduceOp } from "./lib/dist/group.ts";
 export { type ProcessGroupOptions } from "./lib/dist/options.ts";
 export { getNumThreads, setNumThreads } from "./lib/threads.ts";
+export { loadScriptModule, ScriptModule } from "./lib/script.ts";
 export { nativeLibraryLocation } from "./lib/ffi/library.ts";
 export { type LibraryPlace } from "./lib/ffi/locate.ts";
 export { VERSION } from "./lib/version.ts";
+export { eye, linspace, onesLike, randint, randLike, randnLike, zerosLike } from "./lib/creation_more.ts";
+export { einsum } from "./lib/einsum.ts";
+export { clipGradNorm, clipGradValue } from "./lib/clip.ts";
+export { type AvgPool2dOptions, type StdOptions } from "./lib/tensor.ts";

@@ -39,6 +39,7 @@ const WORKLOADS: { key: string; label: (info: Record<string, number>) => string 
   { key: "cnn_step_512", label: () => "CNN train step, batch 512" },
   { key: "cnn_epoch", label: (info) => `CNN epoch with \`train()\`, ${fmtInt(info.images)} images, batch 128` },
   { key: "cnn_inference", label: (info) => `CNN inference, ${fmtInt(info.images)} test images, batches of ${info.batch}` },
+  { key: "cnn_inference_script", label: () => "the same, the CNN scripted in PyTorch and loaded (`loadScriptModule`, `torch.jit.load`)" },
 ];
 
 /** Final losses further apart than this (relative) are flagged. */
@@ -228,6 +229,12 @@ function main(): void {
       console.error(`bench: C++ build failed; the C++ column is skipped\n${failure}`);
       collected.get("cpp")!.failures.push("build failed");
     }
+  }
+
+  if (workloads.some((w) => w.key === "cnn_inference_script")) {
+    // Every implementation loads the same file: PyTorch scripts the seeded CNN once, before any round.
+    const r = spawnSync(python, ["bench/workloads.py", "--save-script"], { cwd: root, encoding: "utf8" });
+    if (r.status !== 0) console.error(`bench: cannot write the scripted CNN (the row will fail):\n${r.stderr}`);
   }
 
   for (let round = 0; round < options.rounds; round++) {

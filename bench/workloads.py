@@ -38,6 +38,7 @@ PLANS = {
     "cnn_step_512": {"full": (3, 20, 5), "quick": (1, 5, 5)},
     "cnn_epoch": {"full": (0, 1, 1), "quick": (0, 1, 1)},
     "cnn_inference": {"full": (1, 5, 5), "quick": (1, 2, 2)},
+    "cnn_inference_script": {"full": (1, 5, 5), "quick": (1, 2, 2)},
 }
 
 
@@ -207,6 +208,28 @@ def cnn_inference(plan, x, y):
     return result(plan, samples, loss, batch=INFERENCE_BATCH, images=x.shape[0], accuracy=correct / x.shape[0])
 
 
+SCRIPT_DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bench", "cnn_script.pt")
+
+
+def save_script(path):
+    """The seeded CNN, scripted: what every implementation's cnn_inference_script loads."""
+    torch.manual_seed(SEED)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.jit.save(torch.jit.script(Cnn()), path)
+
+
+def cnn_inference_script(plan, x, y, path):
+    """cnn_inference through the same model loaded with torch.jit.load."""
+    model = torch.jit.load(path)
+    model.eval()
+    samples = time_loop(plan, lambda _: predict_classes(model, x))
+    with torch.no_grad():
+        logits = torch.cat([model(x.narrow(0, s, min(INFERENCE_BATCH, x.shape[0] - s))) for s in range(0, x.shape[0], INFERENCE_BATCH)])
+        loss = F.cross_entropy(logits, y).item()
+        correct = predict_classes(model, x).eq(y).sum().item()
+    return result(plan, samples, loss, batch=INFERENCE_BATCH, images=x.shape[0], accuracy=correct / x.shape[0])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")
@@ -214,7 +237,12 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--only", default=None)
     parser.add_argument("--data", default=os.environ.get("TORCHFFI_DATA") or "/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--script", default=SCRIPT_DEFAULT, help="the scripted CNN for cnn_inference_script")
+    parser.add_argument("--save-script", action="store_true", help="write the scripted CNN to --script and exit")
     args = parser.parse_args()
+    if args.save_script:
+        save_script(args.script)
+        return
     only = args.only.split(",") if args.only else None
     for name in only or []:
         if name not in PLANS:
@@ -252,9 +280,12 @@ def main():
         n = QUICK_EPOCH_SAMPLES if args.quick else images.shape[0]
         run("cnn_epoch", lambda p: cnn_epoch(p, images.narrow(0, 0, n), y.narrow(0, 0, n)))
 
-    if plan("cnn_inference") is not None:
+    if plan("cnn_inference") is not None or plan("cnn_inference_script") is not None:
         tx, ty = load_mnist(args.data, "test")
         run("cnn_inference", lambda p: cnn_inference(p, tx.view(-1, 1, 28, 28), ty))
+        if plan("cnn_inference_script") is not None and not os.path.exists(args.script):
+            save_script(args.script)
+        run("cnn_inference_script", lambda p: cnn_inference_script(p, tx.view(-1, 1, 28, 28), ty, args.script))
 
     if args.json:
         print(json.dumps({

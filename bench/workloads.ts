@@ -13,12 +13,15 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import {
   cat,
   crossEntropy,
   getNumThreads,
   loadMnist,
+  loadScriptModule,
   manualSeed,
   Memory,
   MnistCnn,
@@ -70,6 +73,7 @@ const PLANS: Record<string, { full: Plan; quick: Plan }> = {
   cnn_step_512: { full: { warmup: 3, iterations: 20, chunks: 5 }, quick: { warmup: 1, iterations: 5, chunks: 5 } },
   cnn_epoch: { full: { warmup: 0, iterations: 1, chunks: 1 }, quick: { warmup: 0, iterations: 1, chunks: 1 } },
   cnn_inference: { full: { warmup: 1, iterations: 5, chunks: 5 }, quick: { warmup: 1, iterations: 2, chunks: 2 } },
+  cnn_inference_script: { full: { warmup: 1, iterations: 5, chunks: 5 }, quick: { warmup: 1, iterations: 2, chunks: 2 } },
 };
 
 interface Options {
@@ -78,10 +82,11 @@ interface Options {
   threads: number;
   only: string[] | null;
   data: string | undefined;
+  script: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { json: false, quick: false, threads: 1, only: null, data: undefined };
+  const options: Options = { json: false, quick: false, threads: 1, only: null, data: undefined, script: SCRIPT_DEFAULT };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -94,6 +99,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--threads") options.threads = Number(value());
     else if (arg === "--only") options.only = value().split(",").filter(Boolean);
     else if (arg === "--data") options.data = value();
+    else if (arg === "--script") options.script = value();
     else throw new Error(`unknown argument ${arg}`);
   }
   if (!Number.isSafeInteger(options.threads) || options.threads < 1) throw new Error("--threads needs a positive integer");
@@ -202,6 +208,32 @@ function cnnInference(plan: Plan, x: Tensor, y: Tensor): Result {
   return { ...plan, samples_us: samples, loss, info: { batch: INFERENCE_BATCH, images: x.shape[0], accuracy: correct / x.shape[0] } };
 }
 
+// Written by `python3 bench/workloads.py --save-script` (bench/run.ts does it first).
+const SCRIPT_DEFAULT = fileURLToPath(new URL("../build/bench/cnn_script.pt", import.meta.url));
+
+/**
+ * cnn_inference through the same seeded CNN scripted in Python and loaded
+ * with `loadScriptModule`: the cost of running PyTorch's graph instead of torchffi layers.
+ */
+function cnnInferenceScript(plan: Plan, x: Tensor, y: Tensor, path: string): Result {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run /usr/bin/python3 bench/workloads.py --save-script --script ${path}`);
+  using module = loadScriptModule(path);
+  module.eval();
+  const model = { forward: (_mem: Memory, input: Tensor) => module.forward(input) as Tensor };
+  const mem = module.memory;
+  const samples = timeLoop(plan, () => predictClasses(mem, model, x, INFERENCE_BATCH).dispose());
+  const { loss, correct } = noGrad(() =>
+    tidy(() => {
+      const parts: Tensor[] = [];
+      for (let start = 0; start < x.shape[0]; start += INFERENCE_BATCH) {
+        parts.push(model.forward(mem, x.narrow(0, start, Math.min(INFERENCE_BATCH, x.shape[0] - start))));
+      }
+      return { loss: crossEntropy(y, cat(parts)).item(), correct: predictClasses(mem, model, x, INFERENCE_BATCH).eq(y).sum().item() };
+    })
+  );
+  return { ...plan, samples_us: samples, loss, info: { batch: INFERENCE_BATCH, images: x.shape[0], accuracy: correct / x.shape[0] } };
+}
+
 function runtimeName(): string {
   const g = globalThis as { Deno?: { version: { deno: string; v8: string } }; Bun?: { version: string } };
   if (g.Deno) return `Deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`;
@@ -244,10 +276,11 @@ function main(): void {
     });
   }
 
-  if (plan("cnn_inference") !== null) {
+  if (plan("cnn_inference") !== null || plan("cnn_inference_script") !== null) {
     tidy(() => {
       const test = loadMnist(options.data, "test");
       run("cnn_inference", (p) => cnnInference(p, test.x.view([-1, 1, 28, 28]), test.y));
+      run("cnn_inference_script", (p) => cnnInferenceScript(p, test.x.view([-1, 1, 28, 28]), test.y, options.script));
     });
   }
 

@@ -9,10 +9,18 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-const cli = fileURLToPath(new URL("../dist/lib/cli.js", import.meta.url));
+const onNode = !process.versions.bun && !("Deno" in globalThis);
+const compiled = fileURLToPath(new URL("../dist/lib/cli.js", import.meta.url));
+const sources = fileURLToPath(new URL("../lib/cli.ts", import.meta.url));
+// dist/ exists in the packed package; a checkout has only the sources, which
+// Bun and Deno run as they are.
+const cli = existsSync(compiled) ? compiled : sources;
+if (cli === sources && onNode) {
+  console.error("torchffi: this checkout has no compiled dist/ (npm pack builds it); use `npm run setup`, or `bun lib/cli.ts ...`");
+  process.exit(1);
+}
 const args = process.argv.slice(2);
 const { main, needsTorch } = await import(cli);
-const onNode = !process.versions.bun && !("Deno" in globalThis);
 
 function findRuntime() {
   const dirs = [join(process.cwd(), "node_modules", ".bin"), ...(process.env.PATH ?? "").split(delimiter)];

@@ -45,6 +45,18 @@ tf_tensor tf_grad(tf_tensor t) {
   });
 }
 
+int32_t tf_grad_state(tf_tensor t, tf_tensor known) {
+  int32_t result = -1;
+  guard_status([&] {
+    const auto& grad = deref(t)->grad();
+    // A handle is the TensorImpl it holds a reference to, so while `known` is
+    // alive no other tensor can take its address.
+    if (!grad.defined()) result = 0;
+    else result = reinterpret_cast<tf_tensor>(grad.unsafeGetTensorImpl()) == known ? 1 : 2;
+  });
+  return result;
+}
+
 int32_t tf_zero_grad(tf_tensor t) {
   return guard_status([&] { deref(t)->mutable_grad().reset(); });
 }

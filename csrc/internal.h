@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "torchffi.h"
 
@@ -62,6 +63,16 @@ inline tf_tensor wrap(at::Tensor&& value) {
   TORCH_CHECK(value.defined(), "internal error: an operation returned an undefined tensor");
   count_handles(1);
   return reinterpret_cast<tf_tensor>(value.unsafeReleaseTensorImpl());
+}
+
+// Hands each tensor of a multi-result op to a new handle in out[0..n): all or
+// nothing, so a failure never leaves some of the handles made.
+inline void wrap_all(std::vector<at::Tensor>&& values, tf_tensor* out) {
+  TORCH_CHECK(out != nullptr, "null output buffer");
+  for (const auto& value : values) {
+    TORCH_CHECK(value.defined(), "internal error: an operation returned an undefined tensor");
+  }
+  for (size_t i = 0; i < values.size(); ++i) out[i] = wrap(std::move(values[i]));
 }
 
 at::ScalarType to_scalar_type(int32_t code);

@@ -1,11 +1,8 @@
 // ops.cpp: shape changes, indexing, elementwise math, reductions.
 #include <vector>
 
-#include <ATen/CPUFunctions.h>
-#include <ATen/ScalarOps.h>
-#include <c10/core/impl/LocalDispatchKeySet.h>
-
 #include "internal.h"
+#include "kernel_route.h"
 
 using namespace torchffi;
 
@@ -20,37 +17,6 @@ std::vector<at::Tensor> tensor_list(const tf_tensor* ts, int32_t n) {
   return list;
 }
 
-// The dispatch keys of an ordinary dense CPU tensor, read off a real one so
-// that this stays right whatever keys the LibTorch build gives every tensor.
-// Made while the library loads, when no thread-local mode can be active.
-const c10::DispatchKeySet plain_cpu_keys = at::empty({0}).key_set();
-
-bool plain_tensor(const at::Tensor& t) {
-  return t.key_set() == plain_cpu_keys && !t.requires_grad();
-}
-
-// True while this thread's dispatch state is LibTorch's default: no mode such
-// as autocast or a below-autograd guard has added or removed keys.
-bool no_dispatch_modes() {
-  const auto local = c10::impl::tls_local_dispatch_key_set();
-  return local.included_ == c10::default_included_set && local.excluded_ == c10::default_excluded_set;
-}
-
-// Whether an elementwise op may call its CPU kernel directly (at::cpu::add and
-// friends) instead of going through the dispatcher. For dense CPU tensors that
-// need no gradient the dispatcher's route is autograd, which records nothing,
-// and then that same kernel: skipping the detour saves about 65 ns, a seventh
-// of a 2x2 add. Anything else (a tensor that needs a gradient, an extra key
-// such as a conjugate bit, a thread-local dispatch mode) takes the usual route.
-// Forward-mode AD is not exposed, so no tensor carries a forward gradient.
-bool plain_cpu(const at::Tensor& t) { return plain_tensor(t) && no_dispatch_modes(); }
-
-bool plain_cpu(const at::Tensor& a, const at::Tensor& b) {
-  return plain_tensor(a) && plain_tensor(b) && no_dispatch_modes();
-}
-
-const at::Scalar& as_number(const at::Scalar& s) { return s; }
-
 }  // namespace
 
 // One line per op: the guard plus the LibTorch call it wraps.
@@ -58,33 +24,6 @@ const at::Scalar& as_number(const at::Scalar& s) { return s; }
   tf_tensor name(tf_tensor t) { return guard_tensor([&] { return expr(deref(t)); }); }
 #define TF_BINARY(name, expr) \
   tf_tensor name(tf_tensor a, tf_tensor b) { return guard_tensor([&] { return expr(deref(a), deref(b)); }); }
-// Elementwise ops with a CPU kernel of their own: see plain_cpu.
-#define TF_UNARY_KERNEL(name, op)                                                  \
-  tf_tensor name(tf_tensor t) {                                                    \
-    return guard_tensor([&] {                                                      \
-      const BorrowedTensor x = deref(t);                                           \
-      return plain_cpu(*x) ? at::cpu::op(*x) : at::op(*x);                         \
-    });                                                                            \
-  }
-#define TF_BINARY_KERNEL(name, op)                                                 \
-  tf_tensor name(tf_tensor a, tf_tensor b) {                                       \
-    return guard_tensor([&] {                                                      \
-      const BorrowedTensor x = deref(a), y = deref(b);                             \
-      return plain_cpu(*x, *y) ? at::cpu::op(*x, *y) : at::op(*x, *y);             \
-    });                                                                            \
-  }
-// With a number: pow, eq, gt and lt have kernels that take it as it is (pass
-// `as_number`); the kernels of add, sub, mul and div take it wrapped in a 0-dim
-// tensor (pass `at::native::wrapped_scalar_tensor`), exactly as at::add(Tensor,
-// Scalar) wraps it, so that it promotes like a Python number.
-#define TF_SCALAR_KERNEL(name, op, operand)                                        \
-  tf_tensor name(tf_tensor a, double b) {                                          \
-    return guard_tensor([&] {                                                      \
-      const BorrowedTensor x = deref(a);                                           \
-      const at::Scalar s = js_scalar(b);                                           \
-      return plain_cpu(*x) ? at::cpu::op(*x, operand(s)) : at::op(*x, s);          \
-    });                                                                            \
-  }
 
 extern "C" {
 

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "optim_kernels.h"
+#include "store.h"
 
 namespace {
 
@@ -67,6 +68,16 @@ bool fusable(const at::Tensor& t, const at::Tensor& like) {
 void check_rate(double lr) { TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr); }
 
 }  // namespace
+
+namespace torchffi {
+
+std::vector<at::Tensor> store_values(tf_store store) {
+  std::vector<at::Tensor> values;
+  for (const auto& slot : deref_store(store).slots) values.push_back(slot.value);
+  return values;
+}
+
+}  // namespace torchffi
 
 using namespace torchffi;
 

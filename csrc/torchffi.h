@@ -36,6 +36,16 @@ TF_EXPORT void tf_free(tf_tensor t);
 /* Frees n handles from an array; NULL entries are ignored. Never fails. */
 TF_EXPORT void tf_free_many(const tf_tensor* ts, int32_t n);
 
+/* ---- LibTorch's warnings (warnings.cpp) ---- */
+
+/* Makes LibTorch's warnings on this thread wait in a queue instead of printing (and quiets glog once per
+   process); returns a pointer to this thread's count of waiting warnings, valid while the thread lives, or
+   NULL on failure. Call it once on every thread that calls the library. */
+TF_EXPORT int32_t* tf_warnings_init(void);
+/* Copies the oldest waiting warning of this thread (NUL-terminated, truncated to cap) into buf and removes
+   it; returns its full length, or -1 when none waits. Never fails. */
+TF_EXPORT int32_t tf_take_warning(char* buf, int32_t cap);
+
 /* ---- creation and data movement (tensor.cpp) ---- */
 
 /* New tensor of the given shape and dtype holding a copy of nbytes of data (nbytes must match). */
@@ -154,6 +164,9 @@ TF_EXPORT int32_t tf_backward(tf_tensor t, tf_tensor grad);
 TF_EXPORT int32_t tf_has_grad(tf_tensor t);
 /* A handle to t's accumulated gradient (fails if there is none). */
 TF_EXPORT tf_tensor tf_grad(tf_tensor t);
+/* 0 if t has no gradient, 1 if its gradient is the tensor `known` holds (NULL matches nothing), 2 if
+   it is another tensor, -1 on failure: lets a caller keep one handle per gradient instead of one per read. */
+TF_EXPORT int32_t tf_grad_state(tf_tensor t, tf_tensor known);
 /* Drops t's accumulated gradient (like zero_grad(set_to_none=True)). */
 TF_EXPORT int32_t tf_zero_grad(tf_tensor t);
 /* Turns gradient recording on or off for this thread; returns the previous state (1 or 0). */
@@ -210,7 +223,205 @@ TF_EXPORT tf_tensor tf_get_rng_state(void);
 /* Restores the global CPU generator from a tensor made by tf_get_rng_state. */
 TF_EXPORT int32_t tf_set_rng_state(tf_tensor state);
 
-/* ---- process groups over c10d's TCPStore and Gloo, as torch.distributed makes them (dist.cpp) ---- */
+/* ---- TorchScript modules (script.cpp) ---- */
+
+typedef struct tf_module_opaque* tf_module;
+typedef struct tf_job_opaque* tf_job;
+
+/* Loads a module saved by torch.jit.save (torch::jit::load) from a NUL-terminated UTF-8 path, on the CPU. */
+TF_EXPORT tf_module tf_script_load(const char* path);
+/* Frees the module handle (its tensors live on while other handles share them). NULL is ignored. */
+TF_EXPORT void tf_script_free(tf_module module);
+/* Writes the module, with its current parameters and buffers, like torch.jit.save. */
+TF_EXPORT int32_t tf_script_save(tf_module module, const char* path);
+/* Sets training mode (non-zero) or evaluation mode on the module and all its submodules. */
+TF_EXPORT int32_t tf_script_train(tf_module module, int32_t on);
+/*
+ * The module's named tensors of one kind (0 parameters, 1 buffers; recursive, in PyTorch's order), all at once:
+ * sizes[0] is set to their count and sizes[1] to the bytes their NUL-terminated names take. When both fit
+ * (count <= cap, bytes <= names_cap) it writes a new handle per tensor (the module's own tensor, not a copy)
+ * into out and the names, one after another, into names, and returns 0. When they do not fit it writes
+ * only sizes and returns 2, so the caller can retry with room. 1 on failure.
+ */
+TF_EXPORT int32_t tf_script_named(tf_module module, int32_t kind, tf_tensor* out, int32_t cap, char* names, int64_t names_cap,
+                                  int64_t* sizes);
+/*
+ * Runs forward on n input tensors. The result (a tensor, or tuples/lists of tensors, flattened
+ * depth-first) goes into outputs as new handles (at most cap); *is_tuple is set to 0 for a single
+ * tensor, 1 otherwise. Returns the number of outputs, or -1 on failure.
+ */
+TF_EXPORT int32_t tf_script_forward(tf_module module, const tf_tensor* inputs, int32_t n, tf_tensor* outputs, int32_t cap,
+                                    int32_t* is_tuple);
+/* A forward call to run later, on any thread, without recording gradients; it holds the module and inputs. */
+TF_EXPORT tf_job tf_script_job(tf_module module, const tf_tensor* inputs, int32_t n);
+/* Runs the job on the calling thread; the result or the error stays in the job. Returns 0, or 1 on failure. */
+TF_EXPORT int32_t tf_job_run(tf_job job);
+/* Runs the job on a new thread of its own and returns at once. */
+TF_EXPORT int32_t tf_job_start(tf_job job);
+/* 1 once the job has finished (well or not), 0 while it runs, -1 for a bad handle. */
+TF_EXPORT int32_t tf_job_done(tf_job job);
+/* After the job is done: its outputs as in tf_script_forward, or -1 with the job's error as this thread's last error. */
+TF_EXPORT int32_t tf_job_result(tf_job job, tf_tensor* outputs, int32_t cap, int32_t* is_tuple);
+/* Frees the job handle (a thread still running it keeps it alive until it ends). NULL is ignored. */
+TF_EXPORT void tf_job_free(tf_job job);
+
+/* ---- more math, creation and in-place ops (math_ops.cpp, inplace.cpp) ---- */
+
+/* Elementwise x * sigmoid(x). */
+TF_EXPORT tf_tensor tf_silu(tf_tensor t);
+/* Elementwise sine (integers promote to float). */
+TF_EXPORT tf_tensor tf_sin(tf_tensor t);
+/* Elementwise cosine (integers promote to float). */
+TF_EXPORT tf_tensor tf_cos(tf_tensor t);
+/* Elementwise floor; integer tensors come back unchanged. */
+TF_EXPORT tf_tensor tf_floor(tf_tensor t);
+/* Elementwise ceiling; integer tensors come back unchanged. */
+TF_EXPORT tf_tensor tf_ceil(tf_tensor t);
+/* Rounds half to even, like torch.round. */
+TF_EXPORT tf_tensor tf_round(tf_tensor t);
+/* Elementwise -1, 0 or 1. */
+TF_EXPORT tf_tensor tf_sign(tf_tensor t);
+/* Elementwise 1 / x (integers promote to float). */
+TF_EXPORT tf_tensor tf_reciprocal(tf_tensor t);
+/* Elementwise 1 / sqrt(x). */
+TF_EXPORT tf_tensor tf_rsqrt(tf_tensor t);
+/* Elementwise minimum of two tensors, with broadcasting and type promotion; NaN wins. */
+TF_EXPORT tf_tensor tf_minimum(tf_tensor a, tf_tensor b);
+/* Elementwise maximum of two tensors, with broadcasting and type promotion; NaN wins. */
+TF_EXPORT tf_tensor tf_maximum(tf_tensor a, tf_tensor b);
+/* GELU; approximate 0 is the exact erf form, 1 the tanh approximation. */
+TF_EXPORT tf_tensor tf_gelu(tf_tensor t, int32_t approximate);
+/* max(0, x) + slope * min(0, x). */
+TF_EXPORT tf_tensor tf_leaky_relu(tf_tensor t, double slope);
+/* log(1 + exp(beta x)) / beta, linear above threshold. */
+TF_EXPORT tf_tensor tf_softplus(tf_tensor t, double beta, double threshold);
+/* Batched matrix product of [B, n, m] and [B, m, p]. */
+TF_EXPORT tf_tensor tf_bmm(tf_tensor a, tf_tensor b);
+/* torch.einsum over n tensors; the equation is length bytes of ASCII (no NUL needed). */
+TF_EXPORT tf_tensor tf_einsum(const char* equation, int32_t length, const tf_tensor* ts, int32_t n);
+/* Cumulative sum along dim (integers and bools sum as int64). */
+TF_EXPORT tf_tensor tf_cumsum(tf_tensor t, int64_t dim);
+/* Cumulative product along dim. */
+TF_EXPORT tf_tensor tf_cumprod(tf_tensor t, int64_t dim);
+/* Product of all elements when has_dim is 0, else along dim. */
+TF_EXPORT tf_tensor tf_prod(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+/* Standard deviation over dims (ndims == 0: every element), Bessel-corrected when unbiased. */
+TF_EXPORT tf_tensor tf_std(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t unbiased, int32_t keepdim);
+/* Variance over dims (ndims == 0: every element), Bessel-corrected when unbiased. */
+TF_EXPORT tf_tensor tf_var(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t unbiased, int32_t keepdim);
+/* The p-norm over dims (ndims == 0: every element, as torch.norm(t, p)). */
+TF_EXPORT tf_tensor tf_norm(tf_tensor t, double p, const int64_t* dims, int32_t ndims, int32_t keepdim);
+/* log(sum(exp(t))) over dims, computed stably. */
+TF_EXPORT tf_tensor tf_logsumexp(tf_tensor t, const int64_t* dims, int32_t ndims, int32_t keepdim);
+/* 2-D average pooling over [N, C, H, W] or [C, H, W]. */
+TF_EXPORT tf_tensor tf_avg_pool2d(tf_tensor input, int64_t kernel_h, int64_t kernel_w, int64_t stride_h, int64_t stride_w,
+                                  int64_t padding_h, int64_t padding_w, int32_t ceil_mode, int32_t count_include_pad);
+/* 2-D average pooling to an output of height x width. */
+TF_EXPORT tf_tensor tf_adaptive_avg_pool2d(tf_tensor input, int64_t height, int64_t width);
+/* An n x m matrix with ones on the diagonal. */
+TF_EXPORT tf_tensor tf_eye(int64_t n, int64_t m, int32_t dtype);
+/* steps evenly spaced values from start to end, both included. */
+TF_EXPORT tf_tensor tf_linspace(double start, double end, int64_t steps, int32_t dtype);
+/* Zeros shaped like t; dtype -1 keeps t's dtype (as in the three below). */
+TF_EXPORT tf_tensor tf_zeros_like(tf_tensor t, int32_t dtype);
+/* Ones shaped like t. */
+TF_EXPORT tf_tensor tf_ones_like(tf_tensor t, int32_t dtype);
+/* Uniform [0, 1) shaped like t, from the global generator (torch.rand_like). */
+TF_EXPORT tf_tensor tf_rand_like(tf_tensor t, int32_t dtype);
+/* Standard normal shaped like t, from the global generator (torch.randn_like). */
+TF_EXPORT tf_tensor tf_randn_like(tf_tensor t, int32_t dtype);
+/* Integers uniform in [low, high) from the global generator, like torch.randint. */
+TF_EXPORT tf_tensor tf_randint(int64_t low, int64_t high, const int64_t* shape, int32_t ndim, int32_t dtype);
+
+/* In place, status 0 on success: b broadcasts into a's shape and its dtype must cast to a's; a keeps its handle. */
+/* a += alpha * b, in one fused loop (torch.optim.SGD's add_(grad, alpha=-lr)). */
+TF_EXPORT int32_t tf_add_(tf_tensor a, tf_tensor b, double alpha);
+/* a -= alpha * b, in one fused loop. */
+TF_EXPORT int32_t tf_sub_(tf_tensor a, tf_tensor b, double alpha);
+/* a *= b. */
+TF_EXPORT int32_t tf_mul_(tf_tensor a, tf_tensor b);
+/* a /= b (true division: an integer a is refused). */
+TF_EXPORT int32_t tf_div_(tf_tensor a, tf_tensor b);
+/* a += b for a number b, which acts like a Python scalar. */
+TF_EXPORT int32_t tf_add_scalar_(tf_tensor a, double b);
+/* a -= b for a number b. */
+TF_EXPORT int32_t tf_sub_scalar_(tf_tensor a, double b);
+/* a *= b for a number b. */
+TF_EXPORT int32_t tf_mul_scalar_(tf_tensor a, double b);
+/* a /= b for a number b. */
+TF_EXPORT int32_t tf_div_scalar_(tf_tensor a, double b);
+/* Sets every element of t to 0. */
+TF_EXPORT int32_t tf_zero_(tf_tensor t);
+/* Sets every element of t to value. */
+TF_EXPORT int32_t tf_fill_(tf_tensor t, double value);
+/* Copies src's values (broadcast, converted to t's dtype) into t. */
+TF_EXPORT int32_t tf_copy_(tf_tensor t, tf_tensor src);
+/* Clamps t's elements into [low, high] in place. */
+TF_EXPORT int32_t tf_clamp_(tf_tensor t, double low, double high);
+/* Refills t from U[low, high), drawn from the global generator like Tensor.uniform_. */
+TF_EXPORT int32_t tf_uniform_(tf_tensor t, double low, double high);
+/* Refills t from N(mean, std^2), drawn from the global generator like Tensor.normal_. */
+TF_EXPORT int32_t tf_normal_(tf_tensor t, double mean, double std);
+/* torch.nn.utils.clip_grad_norm_ over every gradient in the store; writes the total norm (before clipping) to out[0]. */
+TF_EXPORT int32_t tf_store_clip_grad_norm(tf_store store, double max_norm, double norm_type, double* total_norm);
+/* torch.nn.utils.clip_grad_value_: clamps every gradient in the store into [-clip_value, clip_value]. */
+TF_EXPORT int32_t tf_store_clip_grad_value(tf_store store, double clip_value);
+
+/* ---- comparison, selection and shape (select.cpp) ---- */
+
+/* Elementwise >=, <= and != with broadcasting, as bool tensors. */
+TF_EXPORT tf_tensor tf_ge(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_le(tf_tensor a, tf_tensor b);
+TF_EXPORT tf_tensor tf_ne(tf_tensor a, tf_tensor b);
+/* The same against a number (an integral value acts like a Python int). */
+TF_EXPORT tf_tensor tf_ge_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_le_scalar(tf_tensor a, double b);
+TF_EXPORT tf_tensor tf_ne_scalar(tf_tensor a, double b);
+/* torch.where(cond, a, b); a NULL a or b means the number a_value or b_value instead. */
+TF_EXPORT tf_tensor tf_where(tf_tensor cond, tf_tensor a, double a_value, tf_tensor b, double b_value);
+/* t.masked_fill(mask, value): value is a 0-dim tensor, or the number when value is NULL. */
+TF_EXPORT tf_tensor tf_masked_fill(tf_tensor t, tf_tensor mask, tf_tensor value, double number);
+/* t.gather(dim, index) with an int64 index. */
+TF_EXPORT tf_tensor tf_gather(tf_tensor t, int64_t dim, tf_tensor index);
+/* t.scatter(dim, index, src), or with the number value when src is NULL. */
+TF_EXPORT tf_tensor tf_scatter(tf_tensor t, int64_t dim, tf_tensor index, tf_tensor src, double value);
+TF_EXPORT tf_tensor tf_scatter_add(tf_tensor t, int64_t dim, tf_tensor index, tf_tensor src);
+/* The k largest (or smallest) entries along dim: writes the values and int64 indices handles into out[0], out[1]. */
+TF_EXPORT int32_t tf_topk(tf_tensor t, int64_t k, int64_t dim, int32_t largest, int32_t sorted, tf_tensor* out);
+/* Sorts along dim: writes the values and int64 indices handles into out[0], out[1]. */
+TF_EXPORT int32_t tf_sort(tf_tensor t, int64_t dim, int32_t descending, int32_t stable, tf_tensor* out);
+/* The indices tf_sort would give. */
+TF_EXPORT tf_tensor tf_argsort(tf_tensor t, int64_t dim, int32_t descending, int32_t stable);
+/* Index of the minimum (int64); of the flattened tensor when has_dim is 0. */
+TF_EXPORT tf_tensor tf_argmin(tf_tensor t, int64_t dim, int32_t has_dim, int32_t keepdim);
+/* Maximum / minimum along dim: writes the values and int64 indices handles into out[0], out[1]. */
+TF_EXPORT int32_t tf_max_along(tf_tensor t, int64_t dim, int32_t keepdim, tf_tensor* out);
+TF_EXPORT int32_t tf_min_along(tf_tensor t, int64_t dim, int32_t keepdim, tf_tensor* out);
+/* Shape ops (shape_ops.cpp). Python's t[start:end:step] along dim (step > 0); negative start and end
+   count from the end, and both are clamped to the dim, so an end past the size means "to the end". */
+TF_EXPORT tf_tensor tf_slice(tf_tensor t, int64_t dim, int64_t start, int64_t end, int64_t step);
+/* A broadcast view of t with the given shape (-1 keeps a size; negative sizes are refused). */
+TF_EXPORT tf_tensor tf_expand(tf_tensor t, const int64_t* shape, int32_t ndim);
+TF_EXPORT tf_tensor tf_expand_as(tf_tensor t, tf_tensor other);
+/* t tiled reps[i] times along each dim (like Tensor.repeat). */
+TF_EXPORT tf_tensor tf_repeat(tf_tensor t, const int64_t* reps, int32_t n);
+/* Cuts t along dim into pieces of sizes[0] (the last may be smaller) or, when with_sizes is non-zero, of
+   the nsizes sizes. Returns the number of pieces, or -1 on failure; they are made and their handles
+   written into out only when they fit in cap, so a caller with too small a buffer learns how many
+   there would be and calls again with room for them all (or refuses so many). */
+TF_EXPORT int64_t tf_split(tf_tensor t, const int64_t* sizes, int32_t nsizes, int32_t with_sizes, int64_t dim, tf_tensor* out,
+                           int32_t cap);
+/* Cuts t along dim into at most chunks pieces (like torch.chunk); returns and writes as tf_split. */
+TF_EXPORT int64_t tf_chunk(tf_tensor t, int64_t chunks, int64_t dim, tf_tensor* out, int32_t cap);
+/* Reverses the order along each of dims. */
+TF_EXPORT tf_tensor tf_flip(tf_tensor t, const int64_t* dims, int32_t ndims);
+/* Rolls by shifts along dims; with no dims, rolls the flattened tensor (one shift) and restores the shape. */
+TF_EXPORT tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts, const int64_t* dims, int32_t ndims);
+/* Lower / upper triangle of the last two dims from diagonal k up / down; the rest set to zero. */
+TF_EXPORT tf_tensor tf_tril(tf_tensor t, int64_t k);
+TF_EXPORT tf_tensor tf_triu(tf_tensor t, int64_t k);
+
+/* ---- process groups over c10d's TCPStore and Gloo, as torch.distributed makes them (dist.cpp, dist_buckets.cpp) ---- */
 
 typedef struct tf_group_opaque* tf_group;
 

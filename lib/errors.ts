@@ -25,6 +25,7 @@ export class TorchError extends Error {
   /** What went wrong, in LibTorch's words where it had some. */
   readonly detail: string;
 
+  /** Makes the error for operation `op` failing with `detail`. */
   constructor(op: string, detail: string) {
     super(`${op}: ${detail}`);
     this.name = "TorchError";

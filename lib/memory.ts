@@ -9,9 +9,11 @@ import { randn } from "./creation.ts";
 import { TorchError } from "./errors.ts";
 import { checkStatus, lastError, native } from "./ffi/library.ts";
 import type { StoreHandle } from "./ffi/symbols.ts";
-import { type CheckpointInfo, readCheckpoint, readParameters, writeCheckpoint, writeParameters } from "./io/checkpoint.ts";
+import { type CheckpointInfo, readCheckpoint, writeCheckpoint } from "./io/checkpoint.ts";
+import { type LoadOptions, readStateDict, writeStateDict } from "./io/state_dict.ts";
+import { NameRegistry } from "./names.ts";
 import { adamSettings } from "./optim.ts";
-import { adopt, tidy } from "./scope.ts";
+import { adopt, setDependent, tidy } from "./scope.ts";
 import { operand, type Tensor, wrap } from "./tensor.ts";
 
 /**
@@ -43,10 +45,12 @@ function checkRate(op: string, lr: number): void {
 }
 
 /**
- * A store of parameters addressed by id. Layers register their weights here;
- * `forward(mem, input)` reads them back with `get(id)`. The optimizer state
- * (momentum buffers, Adam moments and step counts) lives here too and persists
- * from one step to the next.
+ * A store of parameters addressed by id and by name. Layers register their
+ * weights here under names such as `l1.weight`; `forward(mem, input)` reads
+ * them back with `get(id)`. Buffers (state that is saved and loaded but never
+ * trained, like BatchNorm's running statistics) live here too. The optimizer
+ * state (momentum buffers, Adam moments and step counts) persists from one
+ * step to the next.
  *
  * @example
  * ```ts
@@ -61,6 +65,7 @@ function checkRate(op: string, lr: number): void {
 export class Memory {
   #store: StoreHandle;
   readonly #tensors: Tensor[] = [];
+  readonly #names = new NameRegistry();
 
   constructor() {
     const store = native.tf_store_new();
@@ -75,56 +80,139 @@ export class Memory {
   }
 
   /**
-   * Adds `t` to the store (the same tensor, not a copy) and returns its id.
-   * Trainable tensors must have `requiresGrad` set.
+   * Adds `t` to the store (the same tensor, not a copy) as a parameter named
+   * `name` and returns its id. Without a name it is called by its id ("0",
+   * "1", ...), as files written before names existed call it. Trainable
+   * tensors must have `requiresGrad` set.
    *
    * @example
    * ```ts
    * const w = tensor([[0.5, -0.5]]);
    * w.requiresGrad = true;
-   * const id = mem.push(w);
+   * const id = mem.push(w, "head.weight");
    * ```
    */
-  push(t: Tensor): number {
-    const store = this.#live("push");
-    const id = Number(native.tf_store_push(store, operand(t, "push")));
-    if (id < 0) throw lastError("push");
-    this.#tensors.push(adopt(wrap(native.tf_store_get(store, id), "push")));
+  push(t: Tensor, name?: string): number {
+    return this.#add("push", t, name, false);
+  }
+
+  /**
+   * Adds `t` as a buffer named `name` (PyTorch's `register_buffer`): it is
+   * saved and loaded with the parameters but no optimizer touches it, so it
+   * must not require a gradient. Returns its id.
+   *
+   * @example
+   * ```ts
+   * const id = mem.pushBuffer(zeros([16]), "bn.running_mean");
+   * ```
+   */
+  pushBuffer(t: Tensor, name?: string): number {
+    operand(t, "pushBuffer");
+    if (t.requiresGrad) {
+      throw new TorchError("pushBuffer", "a buffer must not require a gradient (push it as a parameter instead)");
+    }
+    return this.#add("pushBuffer", t, name, true);
+  }
+
+  #add(op: string, t: Tensor, name: string | undefined, buffer: boolean): number {
+    const store = this.#live(op);
+    const key = this.#names.claim(op, name, this.#tensors.length);
+    const id = Number(native.tf_store_push(store, operand(t, op)));
+    if (id < 0) throw lastError(op);
+    this.#tensors.push(adopt(wrap(native.tf_store_get(store, id), op)));
+    this.#names.add(key, buffer);
     return id;
   }
 
   /**
-   * Creates a tensor of `shape` filled from the standard normal distribution
-   * (as the seed does), stores it and returns its id.
+   * Whether a tensor is stored under `name`.
    *
    * @example
    * ```ts
-   * const bias = mem.newPush([1, 10], true);
+   * if (!mem.has("l1.weight")) new Linear(mem, 784, 128, { name: "l1" });
    * ```
    */
-  newPush(shape: readonly number[], requiresGrad = true): number {
+  has(name: string): boolean {
+    return this.#names.idOf(name) !== undefined;
+  }
+
+  /**
+   * Every parameter with its name, in the order they were added (PyTorch's
+   * `named_parameters()`). The tensors belong to the Memory.
+   *
+   * @example
+   * ```ts
+   * for (const [name, t] of mem.namedParameters()) console.log(name, t.shape);
+   * ```
+   */
+  namedParameters(): [string, Tensor][] {
+    this.#live("namedParameters");
+    return this.#tensors.flatMap((t, id) => (this.#names.isBuffer(id) ? [] : [[this.#names.names[id], t] as [string, Tensor]]));
+  }
+
+  /**
+   * Every buffer with its name (PyTorch's `named_buffers()`).
+   *
+   * @example
+   * ```ts
+   * for (const [name, t] of mem.namedBuffers()) console.log(name, t.shape);
+   * ```
+   */
+  namedBuffers(): [string, Tensor][] {
+    this.#live("namedBuffers");
+    return this.#tensors.flatMap((t, id) => (this.#names.isBuffer(id) ? [[this.#names.names[id], t] as [string, Tensor]] : []));
+  }
+
+  /**
+   * Creates a tensor of `shape` filled from the standard normal distribution
+   * (as the seed does), stores it under `name` (default: its id) and returns its id.
+   *
+   * @example
+   * ```ts
+   * const bias = mem.newPush([1, 10], true, "head.bias");
+   * ```
+   */
+  newPush(shape: readonly number[], requiresGrad = true, name?: string): number {
     this.#live("newPush");
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new TorchError("newPush", `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
+    if (name !== undefined) this.#names.claim("newPush", name, this.#tensors.length);
     return tidy(() => {
       const t = randn(shape);
       if (requiresGrad) t.requiresGrad = true;
-      return this.push(t);
+      return this.#add("newPush", t, name, false);
     });
   }
 
+  // The C side dropped every gradient: free the Tensors that showed them
+  // (`t.grad`) now rather than when they are next read.
+  #gradsDropped(): void {
+    const tensors = this.#tensors;
+    for (let i = 0; i < tensors.length; i++) {
+      if (tensors[i]._dependent !== null) setDependent(tensors[i], null);
+    }
+  }
+
   /**
-   * The tensor with id `id`. It belongs to the Memory: use it freely in
-   * `forward`, never dispose it (disposing the Memory frees it).
+   * The tensor with id `id` (or stored under the name `id`): the same `Tensor`
+   * object on every call, so reading it in `forward` creates nothing. It
+   * belongs to the Memory: use it freely, never dispose it (disposing the
+   * Memory frees it).
    *
    * @example
    * ```ts
    * const w = mem.get(weightId);
+   * const b = mem.get("l1.bias");
    * ```
    */
-  get(id: number): Tensor {
+  get(id: number | string): Tensor {
     this.#live("get");
+    if (typeof id === "string") {
+      const found = this.#names.idOf(id);
+      if (found === undefined) throw new TorchError("get", `no tensor named "${id}" in this Memory`);
+      return this.#tensors[found];
+    }
     const t = this.#tensors[id];
     if (t === undefined || !Number.isInteger(id)) {
       throw new TorchError("get", `no tensor with id ${String(id)} in this Memory (it holds ${this.#tensors.length})`);
@@ -138,8 +226,8 @@ export class Memory {
   }
 
   /**
-   * A readable table of every tensor: id, shape, element count and whether it
-   * trains, with the total.
+   * A readable table of every tensor: id, name, shape, element count and
+   * whether it trains (or is a buffer), with the total.
    *
    * @example
    * ```ts
@@ -148,11 +236,12 @@ export class Memory {
    */
   paramsInfo(): string {
     this.#live("paramsInfo");
-    const rows = this.#tensors.map((t, id) => [String(id), `[${t.shape.join(", ")}]`, String(t.numel), t.requiresGrad ? "yes" : "no"]);
+    const trains = (t: Tensor, id: number) => (this.#names.isBuffer(id) ? "buffer" : t.requiresGrad ? "yes" : "no");
+    const rows = this.#tensors.map((t, id) => [String(id), this.#names.names[id], `[${t.shape.join(", ")}]`, String(t.numel), trains(t, id)]);
     const total = this.#tensors.reduce((sum, t) => sum + t.numel, 0);
-    const table = [["id", "shape", "elements", "trains"], ...rows];
+    const table = [["id", "name", "shape", "elements", "trains"], ...rows];
     const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
-    const line = (r: string[]) => r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
+    const line = (r: string[]) => r.map((cell, c) => (c === 1 || c === 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ");
     return [...table.map(line), `${this.#tensors.length} tensors, ${total} elements`].join("\n");
   }
 
@@ -166,6 +255,7 @@ export class Memory {
    */
   zeroGrad(): void {
     checkStatus(native.tf_store_zero_grad(this.#live("zeroGrad")), "zeroGrad");
+    this.#gradsDropped();
   }
 
   /**
@@ -181,6 +271,7 @@ export class Memory {
   applyGradsSgd(lr: number): void {
     checkRate("applyGradsSgd", lr);
     checkStatus(native.tf_store_sgd(this.#live("applyGradsSgd"), lr), "applyGradsSgd");
+    this.#gradsDropped();
   }
 
   /**
@@ -198,6 +289,7 @@ export class Memory {
       throw new TorchError("applyGradsSgdMomentum", `momentum must be a non-negative number, got ${String(momentum)}`);
     }
     checkStatus(native.tf_store_sgd_momentum(this.#live("applyGradsSgdMomentum"), lr, momentum), "applyGradsSgdMomentum");
+    this.#gradsDropped();
   }
 
   /**
@@ -215,11 +307,14 @@ export class Memory {
     const { beta1, beta2, eps, weightDecay } = adamSettings(options, "applyGradsAdam");
     const status = native.tf_store_adam(this.#live("applyGradsAdam"), lr, beta1, beta2, eps, weightDecay);
     checkStatus(status, "applyGradsAdam");
+    this.#gradsDropped();
   }
 
   /**
-   * Writes every tensor to `path` in the safetensors format, named by id
-   * ("0", "1", ...). The write is atomic: a crash leaves the old file intact.
+   * Writes every parameter and buffer to `path` in the safetensors format,
+   * keyed by name, so that PyTorch's `model.load_state_dict(tensors)` accepts
+   * it for a module with the same attribute names. The write is atomic: a
+   * crash leaves the old file intact.
    *
    * @example
    * ```ts
@@ -228,24 +323,29 @@ export class Memory {
    */
   save(path: string): void {
     this.#live("save");
-    writeParameters(path, this.#tensors);
+    writeStateDict(path, this.#names.names, this.#tensors);
   }
 
   /**
-   * Reads tensors saved by `save` (or the parameters of a checkpoint) into this
-   * store's existing tensors. The whole file is checked first (every id
-   * present, dtypes and shapes equal); on any problem it throws and the store
-   * is unchanged.
+   * Reads a state dict (written by `save`, by PyTorch, or the parameters of a
+   * checkpoint) into this store's existing tensors, by name, with PyTorch's
+   * `load_state_dict` semantics: by default every name must be in the file and
+   * every key of the file must be a name here (the error lists the missing and
+   * unexpected keys); `{ strict: false }` loads what matches. Shapes and dtypes
+   * must match either way. Files from before names existed (keys "0", "1", ...)
+   * load by id. The whole file is checked first; on any problem it throws and
+   * the store is unchanged.
    *
    * @example
    * ```ts
    * const mem = new Memory();
    * const model = new MyModel(mem);
    * mem.load("model.safetensors");
+   * mem.load("backbone.safetensors", { strict: false });
    * ```
    */
-  load(path: string): void {
-    readParameters(path, this.#live("load"), this.#tensors);
+  load(path: string, options: LoadOptions = {}): void {
+    readStateDict(path, this.#live("load"), this.#names.names, this.#tensors, options);
   }
 
   /**
@@ -259,7 +359,7 @@ export class Memory {
    * ```
    */
   saveCheckpoint(path: string, info: CheckpointInfo = { epoch: -1, history: [] }): void {
-    writeCheckpoint(path, this.#live("saveCheckpoint"), this.#tensors, info);
+    writeCheckpoint(path, this.#live("saveCheckpoint"), this.#names.names, this.#tensors, info);
   }
 
   /**
@@ -273,7 +373,7 @@ export class Memory {
    * ```
    */
   loadCheckpoint(path: string): CheckpointInfo {
-    return readCheckpoint(path, this.#live("loadCheckpoint"), this.#tensors);
+    return readCheckpoint(path, this.#live("loadCheckpoint"), this.#names.names, this.#tensors);
   }
 
   /**
@@ -291,7 +391,13 @@ export class Memory {
     stores.unregister(this);
     for (const t of this.#tensors) t._release();
     this.#tensors.length = 0;
+    this.#names.clear();
     native.tf_store_free(store);
+  }
+
+  /** @internal The C store, for functions that work on every tensor in one call (`clipGradNorm`). */
+  _storeFor(op: string): NonNullable<StoreHandle> {
+    return this.#live(op);
   }
 
   /** Lets `using mem = new Memory()` free it at the end of the block. */

@@ -8,13 +8,21 @@
 import { TorchError } from "./errors.ts";
 import { native, nativeLibrary } from "./ffi/library.ts";
 import type { Handle } from "./ffi/symbols.ts";
+import { leakMark, unscopedTensorsPassed } from "./leaks.ts";
 
 // Open tidy() scopes, innermost last; each lists what was created inside it.
 const scopes: NativeResource[][] = [];
 
+// How many resources the backstop watches: those alive outside every scope
+// (the leak guard's measure).
+let unscoped = 0;
+
 // The backstop for resources that live outside every scope. Module-level, so
 // it lives as long as the library does.
-const finalizers = new FinalizationRegistry<NonNullable<Handle>>((handle) => native.tf_free(handle));
+const finalizers = new FinalizationRegistry<NonNullable<Handle>>((handle) => {
+  unscoped--;
+  native.tf_free(handle);
+});
 
 /**
  * Something that owns one native handle: the base of `Tensor`. Created inside
@@ -39,12 +47,16 @@ export abstract class NativeResource {
   declare _watch: 0 | 1 | 2;
   /** @internal Owned by a container (a `Memory`): only the owner frees it. */
   declare _owned: boolean;
+  /** @internal A resource this one owns and frees with itself (a tensor's gradient); see `setDependent`. */
+  declare _dependent: NativeResource | null;
 
+  /** Takes ownership of `handle` and enters the innermost open scope. */
   protected constructor(handle: NonNullable<Handle>) {
     this._handle = handle;
     this._kept = false;
     this._watch = 0;
     this._owned = false;
+    this._dependent = null;
     const depth = scopes.length;
     if (depth > 0) scopes[depth - 1].push(this);
     else watch(this);
@@ -75,9 +87,13 @@ export abstract class NativeResource {
     const handle = this._handle;
     if (!handle) return;
     this._handle = null;
-    if (this._watch === 2) finalizers.unregister(this);
+    if (this._watch === 2) {
+      finalizers.unregister(this);
+      unscoped--;
+    }
     this._watch = 0;
     native.tf_free(handle);
+    if (this._dependent !== null) setDependent(this, null);
   }
 
   /** Lets `using t = ...` free the object at the end of the block. */
@@ -101,9 +117,13 @@ function flushNursery(): void {
     if (resource._watch === 1 && resource._handle) {
       resource._watch = 2;
       finalizers.register(resource, resource._handle, resource);
+      unscoped++;
     }
   }
   nursery.length = 0;
+  // Checked once per batch, not per tensor: a leaking loop fills the nursery
+  // thousands of times over, so it cannot pass unnoticed.
+  if (unscoped >= leakMark) unscopedTensorsPassed(unscoped);
 }
 
 function watch(resource: NativeResource): void {
@@ -152,6 +172,7 @@ function closeScope(scope: NativeResource[], result: unknown): void {
     else {
       resource._handle = null;
       pendingFrees[count++] = handle;
+      if (resource._dependent !== null) setDependent(resource, null);
     }
   }
   if (count > 0) {
@@ -198,6 +219,20 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
+ * @internal Makes `dependent` (or nothing) the one resource `owner` owns,
+ * releasing the previous one: it is freed when replaced, when `owner` is freed
+ * (by `dispose()` or its scope), and its own `dispose()` does nothing. It is
+ * watched by the backstop like any unscoped resource, so it is collected with
+ * an owner that escapes.
+ */
+export function setDependent(owner: NativeResource, dependent: NativeResource | null): void {
+  const previous = owner._dependent;
+  owner._dependent = dependent;
+  if (previous !== null && previous !== dependent) previous._release();
+  if (dependent !== null) adopt(dependent);
+}
+
+/**
  * @internal Hands `resource` to a long-lived owner (a `Memory`): no scope
  * frees it and its own `dispose()` does nothing; the owner calls `_release()`.
  */
@@ -227,6 +262,19 @@ export function keep<T extends NativeResource>(resource: T): T {
   if (!(resource instanceof NativeResource)) throw new TorchError("keep", "expected a Tensor");
   resource._kept = true;
   return resource;
+}
+
+/**
+ * @internal How many resources are alive outside every scope (what the leak
+ * guard counts), as of the last hand-over to the finalizer backstop.
+ *
+ * @example
+ * ```ts
+ * const before = unscopedTensors();
+ * ```
+ */
+export function unscopedTensors(): number {
+  return unscoped;
 }
 
 /**

@@ -11,6 +11,12 @@ echo "== type check (tsc, deno check)"
 $bin/tsc --noEmit -p . || failed+=("tsc")
 $bin/deno check --quiet mod.ts || failed+=("deno check")
 
+echo "== API docs (every export documented; the reference builds)"
+$bin/deno doc --quiet --lint mod.ts || failed+=("deno doc --lint")
+docs=$(mktemp -d)
+$bin/deno doc --quiet --html --name=torchffi --output="$docs" mod.ts && [ -s "$docs/index.html" ] || failed+=("deno doc --html")
+rm -rf "$docs"
+
 echo "== tests under Bun"
 $bin/bun --bun $bin/vitest run "$@" || failed+=("bun")
 

@@ -18,6 +18,7 @@ const WORKLOADS = [
   "cnn_step_512",
   "cnn_epoch",
   "cnn_inference",
+  "cnn_inference_script",
 ];
 // Workloads whose loss is deterministic (everything that has a loss).
 const WITH_LOSS = WORKLOADS.filter((w) => !w.startsWith("op_"));
@@ -53,6 +54,9 @@ describe("bench harness", () => {
   let references: Output[];
 
   beforeAll(() => {
+    // The scripted CNN every implementation loads, as bench/run.ts writes it first.
+    const script = spawnSync("/usr/bin/python3", ["bench/workloads.py", "--save-script"], { cwd: root, encoding: "utf8" });
+    if (script.status !== 0) throw new Error(`workloads.py --save-script failed:\n${script.stderr}`);
     ts = run(`${root}node_modules/.bin/${runtime}`, tsArgs);
     references = [run("/usr/bin/python3", ["bench/workloads.py"])];
     // The C++ program, built as `npm run bench` builds it (a no-op when up to date).

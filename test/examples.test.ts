@@ -1,5 +1,8 @@
 // The examples run as users run them, under both runtimes, and print the same thing.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
@@ -7,13 +10,20 @@ import { smallMnistDir } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
+// The examples keep at most 16 tensors alive outside every tidy() scope (data,
+// parameters, results); with the leak guard's threshold just above that, one
+// tensor leaked per training step would make it warn. And nothing else of
+// torchffi's (a LibTorch warning) may reach stderr either.
+const LEAK_GUARD = { TORCHFFI_LEAK_WARN: "24" };
+const TORCHFFI_LINE = /^torchffi:/m;
+
 function run(runtime: "deno" | "bun", script: string) {
   const args = runtime === "deno" ? ["run", "-A", script] : [script];
   const child = spawnSync(`node_modules/.bin/${runtime}`, args, {
     cwd: root,
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...LEAK_GUARD },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr, error: child.error };
 }
@@ -26,6 +36,8 @@ describe("examples/basics.ts", () => {
     expect(bun.error).toBeUndefined();
     expect(deno.status, `deno stderr:\n${deno.stderr}`).toBe(0);
     expect(bun.status, `bun stderr:\n${bun.stderr}`).toBe(0);
+    expect(deno.stderr).not.toMatch(TORCHFFI_LINE);
+    expect(bun.stderr).not.toMatch(TORCHFFI_LINE);
     expect(deno.stdout.length).toBeGreaterThan(0);
     expect(bun.stdout).toBe(deno.stdout);
   });
@@ -49,8 +61,14 @@ describe("the training examples", () => {
     test(`${example} trains and reports test accuracy under Deno and Bun`, () => {
       for (const runtime of ["deno", "bun"] as const) {
         const args = runtime === "deno" ? ["run", "-A", example, dir, "2"] : [example, dir, "2"];
-        const child = spawnSync(`node_modules/.bin/${runtime}`, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+        const child = spawnSync(`node_modules/.bin/${runtime}`, args, {
+          cwd: root,
+          encoding: "utf8",
+          timeout: 120_000,
+          env: { ...process.env, ...LEAK_GUARD },
+        });
         expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
+        expect(child.stderr, `${runtime}: the leak guard or LibTorch spoke`).not.toMatch(TORCHFFI_LINE);
         expect(child.stdout).toMatch(/epoch 1: loss \d\.\d{4}\nepoch 2: loss \d\.\d{4}/);
         const accuracy = Number(child.stdout.match(/Test accuracy:\s+([\d.]+)/)?.[1]);
         // 600 images and 2 epochs: well above chance (10%), far from perfect.
@@ -59,4 +77,32 @@ describe("the training examples", () => {
       }
     });
   }
+});
+
+describe("examples/pytorch_model.ts", () => {
+  const dir = smallMnistDir();
+  const models = mkdtempSync(join(tmpdir(), "torchffi-pytorch-model-"));
+  const python = (...args: string[]) => spawnSync("/usr/bin/python3", ["examples/pytorch_model.py", ...args], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  const reported = (text: string, label: string) => Number(text.match(new RegExp(`${label}: test accuracy ([\\d.]+)`))?.[1]);
+
+  test("a model trained in PyTorch runs, fine-tunes and goes back to PyTorch, under Deno and Bun", () => {
+    const trained = python("train", models, dir);
+    expect(trained.status, trained.stderr).toBe(0);
+    const pytorch = reported(trained.stdout, "PyTorch");
+    expect(pytorch).toBeGreaterThan(0.2);
+    for (const runtime of ["deno", "bun"] as const) {
+      const args = runtime === "deno" ? ["run", "-A", "examples/pytorch_model.ts", models, dir] : ["examples/pytorch_model.ts", models, dir];
+      const child = spawnSync(`node_modules/.bin/${runtime}`, args, { cwd: root, encoding: "utf8", timeout: 120_000 });
+      expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
+      // The TorchScript file and the state dict give PyTorch's accuracy exactly.
+      expect(reported(child.stdout, "TorchScript model")).toBe(pytorch);
+      expect(reported(child.stdout, "state dict in MnistCnn")).toBe(pytorch);
+      const tuned = reported(child.stdout, "fine-tuned");
+      expect(tuned).toBeGreaterThan(0);
+      // Python reads the fine-tuned module back and measures the same accuracy.
+      const check = python("eval", join(models, "cnn_tuned.pt"), dir);
+      expect(check.status, check.stderr).toBe(0);
+      expect(reported(check.stdout, "PyTorch")).toBe(tuned);
+    }
+  });
 });

@@ -102,6 +102,18 @@ describe("conv2d groups beyond int32 (found by the fuzzer, fixed)", () => {
   });
 });
 
+// Found by the fuzz battery (seed 7, after the newer ops joined it) and fixed; kept as a regression test.
+describe("conv2d sizes beyond int32 (found by the fuzzer, fixed)", () => {
+  // oneDNN keeps convolution sizes in 32-bit ints: a dilated convolution with
+  // padding 2**32 divided by zero (SIGFPE) and killed the process, as it kills PyTorch's.
+  test("conv2d with a padding or stride of 2**32 or more is a TorchError, not a SIGFPE", () => {
+    const child = runFixture("conv_padding_crash.ts", [], 60_000);
+    expect({ status: child.status, signal: child.signal }, child.stderr.slice(-1500)).toEqual({ status: 0, signal: null });
+    expect(child.stdout.match(/^TorchError: conv2d: (padding|stride) must be at most 2147483647/gm)).toHaveLength(3);
+    expect(child.stdout).toContain("still running");
+  });
+});
+
 describe("bugs the fuzzer found, kept as regression tests", () => {
   // setNumThreads checks for a positive safe integer, but the C ABI takes an int32:
   // Deno's FFI throws a TypeError ("Invalid FFI i32 type, expected integer"), Bun

@@ -38,6 +38,8 @@ import {
   zeros,
 } from "../mod.ts";
 import { describe, type Recorder, type Rng, tensorProblems, type Validate } from "./fuzz_record.ts";
+import { averagePooling, clipping, inplaceOps, moreCreation, moreMath, moreReductions } from "./fuzz_cases_math.ts";
+import { selectCases } from "./fuzz_cases_select.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -809,4 +811,15 @@ export const CASES: readonly [Case, number][] = [
   [store, 3],
   [manyDims, 1],
   [misc, 3],
+  [inplaceOps, 10],
+  [clipping, 3],
+  [moreMath, 8],
+  [moreReductions, 8],
+  [averagePooling, 5],
+  [moreCreation, 5],
+  // Comparison, selection, sorting and shape ops (issue 11): test/fuzz_cases_select.ts.
+  ...selectCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
 ];
+
+// The generators, for the cases of the newer ops in fuzz_cases_math.ts.
+export { DTYPES, imageShape, makeTensor, partnerShape, smallShape, wildInt, wildNumber, wildShape, wildSize };

@@ -8,7 +8,8 @@ import { smallMnistDir } from "./helpers.ts";
 const SCRIPT = "test/fixtures/dist/launch_rank.ts";
 
 function torchffiRun(...args: string[]): Promise<Finished> {
-  return run(tsCommand("lib/cli.ts", ["run", ...args]), {}, 60_000);
+  // The leak guard's threshold as test/examples.test.ts sets it: a tensor leaked per step would warn.
+  return run(tsCommand("lib/cli.ts", ["run", ...args]), { TORCHFFI_LEAK_WARN: "24" }, 60_000);
 }
 
 function pids(output: string): number[] {
@@ -86,6 +87,8 @@ describe(`examples/ddp_mnist.ts under ${runtime}`, () => {
     expect(done.status, done.stderr).toBe(0);
     expect(done.stdout).toMatch(/^\[rank0\] epoch 1: loss \d\.\d{4} \(2 ranks\)\n\[rank0\] epoch 2: loss \d\.\d{4} \(2 ranks\)$/m);
     expect(done.stdout).not.toMatch(/\[rank1\]/);
+    // Nothing of torchffi's (a leak warning, a LibTorch warning) on any rank.
+    expect(done.stderr).not.toMatch(/^\[rank\d\] torchffi:/m);
     const accuracy = Number(done.stdout.match(/\[rank0\] Test accuracy:\s+([\d.]+)/)?.[1]);
     // 600 images and 2 epochs: well above chance (10%), far from perfect.
     expect(accuracy).toBeGreaterThan(0.4);

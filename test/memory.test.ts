@@ -252,13 +252,14 @@ describe("save and load", () => {
     withMemory((mem) => tidy(() => {
       manualSeed(5);
       new CNN(mem);
-      expect(Object.keys(read).filter((k) => k !== "metadata").sort()).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
-      for (let id = 0; id < mem.size; id++) {
-        const t = mem.get(id);
-        expect(read[String(id)].shape).toEqual([...t.shape]);
-        expect(read[String(id)].first).toBe(t.toFloat32Array()[0]);
+      const named = mem.namedParameters();
+      expect(Object.keys(read).filter((k) => k !== "metadata").sort()).toEqual(named.map(([name]) => name).sort());
+      expect(named.length).toBe(8);
+      for (const [name, t] of named) {
+        expect(read[name].shape).toEqual([...t.shape]);
+        expect(read[name].first).toBe(t.toFloat32Array()[0]);
         const sum = flat(t).reduce((a, b) => a + b, 0);
-        expect(Math.abs(read[String(id)].sum - sum)).toBeLessThan(1e-9 * flat(t.abs()).reduce((a, b) => a + b, 0) + 1e-12);
+        expect(Math.abs(read[name].sum - sum)).toBeLessThan(1e-9 * flat(t.abs()).reduce((a, b) => a + b, 0) + 1e-12);
       }
     }));
   });

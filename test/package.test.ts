@@ -145,6 +145,16 @@ describe("the npm package in a new project", () => {
     });
   }
 
+  test("bun add installs the same tarball; the program runs the same", () => {
+    const bunProject = join(work, "bun-project");
+    mkdirSync(bunProject);
+    writeFileSync(join(bunProject, "package.json"), JSON.stringify({ name: "my-bun-app", private: true, type: "module" }));
+    const added = run(tool("bun"), ["add", tarball], bunProject, userEnv(home));
+    expect(added.status, added.stderr).toBe(0);
+    writeFileSync(join(bunProject, "app.ts"), appSource("torchffi"));
+    expect(appOutput(runScript("bun", "app.ts", bunProject, userEnv(home)))).toEqual({ ...expected, where: "the per-user cache" });
+  });
+
   test("the shipped declarations type-check a user's program (deno check)", () => {
     const checked = run(tool("deno"), ["check", "--quiet", "app.ts"], project, userEnv(home));
     expect(checked.stderr).toBe("");

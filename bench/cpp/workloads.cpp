@@ -6,6 +6,7 @@
 // Run:   build/bench/workloads [--json] [--quick] [--threads N] [--only a,b] [--data DIR]
 //
 // With --json it prints one JSON object of the same shape as workloads.ts.
+#include <torch/script.h>
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -51,6 +52,7 @@ const std::vector<std::pair<std::string, Plans>> kPlans = {
     {"cnn_step_512", {{3, 20, 5}, {1, 5, 5}}},
     {"cnn_epoch", {{0, 1, 1}, {0, 1, 1}}},
     {"cnn_inference", {{1, 5, 5}, {1, 2, 2}}},
+    {"cnn_inference_script", {{1, 5, 5}, {1, 2, 2}}},
 };
 
 // The seed's feed-forward network: 784-128-10 with a ReLU.
@@ -244,6 +246,32 @@ Result cnn_inference(const Plan& plan, const torch::Tensor& x, const torch::Tens
   return {plan, samples, loss, {{"batch", double(kInferenceBatch)}, {"images", double(x.size(0))}, {"accuracy", correct / x.size(0)}}};
 }
 
+// cnn_inference through the same seeded CNN scripted in Python (bench/workloads.py --save-script).
+Result cnn_inference_script(const Plan& plan, const torch::Tensor& x, const torch::Tensor& y, const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) throw std::runtime_error(path + " is missing: run /usr/bin/python3 bench/workloads.py --save-script");
+  auto model = torch::jit::load(path);
+  model.eval();
+  auto forward = [&](const torch::Tensor& batch) { return model.forward({batch}).toTensor(); };
+  auto predict = [&]() {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> parts;
+    for (int64_t start = 0; start < x.size(0); start += kInferenceBatch) {
+      parts.push_back(forward(x.narrow(0, start, std::min(kInferenceBatch, x.size(0) - start))).argmax(-1));
+    }
+    return parts.size() == 1 ? parts[0] : torch::cat(parts);
+  };
+  auto samples = time_loop(plan, [&](int64_t) { predict(); });
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (int64_t start = 0; start < x.size(0); start += kInferenceBatch) {
+    parts.push_back(forward(x.narrow(0, start, std::min(kInferenceBatch, x.size(0) - start))));
+  }
+  const double loss = torch::nn::functional::cross_entropy(torch::cat(parts), y).item<double>();
+  const double correct = predict().eq(y).sum().item<double>();
+  return {plan, samples, loss, {{"batch", double(kInferenceBatch)}, {"images", double(x.size(0))}, {"accuracy", correct / x.size(0)}}};
+}
+
 std::string number(double v) {
   if (!std::isfinite(v)) return "null";
   char buffer[32];
@@ -268,6 +296,9 @@ int run_main(int argc, char** argv) {
   std::vector<std::string> only;
   const char* env_data = std::getenv("TORCHFFI_DATA");
   std::string data = env_data && *env_data ? env_data : "/usr/share/datasets/fashion-mnist";
+  // Beside this program (build/bench), where bench/run.ts has Python write it.
+  const std::string self = argv[0];
+  std::string script = (self.find('/') == std::string::npos ? std::string(".") : self.substr(0, self.rfind('/'))) + "/cnn_script.pt";
   for (int i = 1; i < argc; i++) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -278,6 +309,7 @@ int run_main(int argc, char** argv) {
     else if (arg == "--quick") quick = true;
     else if (arg == "--threads") threads = std::stoi(value());
     else if (arg == "--data") data = value();
+    else if (arg == "--script") script = value();
     else if (arg == "--only") {
       std::stringstream list(value());
       for (std::string name; std::getline(list, name, ',');) {
@@ -335,9 +367,10 @@ int run_main(int argc, char** argv) {
     const int64_t n = quick ? kQuickEpochSamples : images.size(0);
     run("cnn_epoch", [&](const Plan& p) { return cnn_epoch(p, images.narrow(0, 0, n), y.narrow(0, 0, n)); });
   }
-  if (plan("cnn_inference")) {
+  if (plan("cnn_inference") || plan("cnn_inference_script")) {
     auto [tx, ty] = load_mnist(data, "t10k");
     run("cnn_inference", [&](const Plan& p) { return cnn_inference(p, tx.view({-1, 1, 28, 28}), ty); });
+    run("cnn_inference_script", [&](const Plan& p) { return cnn_inference_script(p, tx.view({-1, 1, 28, 28}), ty, script); });
   }
 
   if (json) {

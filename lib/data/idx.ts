@@ -39,8 +39,11 @@ const TYPES: Record<number, { type: IdxType; bytes: number }> = {
  * ```
  */
 export interface IdxArray {
+  /** The element type the file declares. */
   type: IdxType;
+  /** The dimensions the file declares, outermost first. */
   shape: number[];
+  /** Every element in row-major order, in the typed array that matches `type`. */
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 

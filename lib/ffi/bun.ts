@@ -8,19 +8,23 @@
  * @module
  */
 import process from "node:process";
-import { type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
+import { type Handle, type NativeLibrary, type NativeSymbols, type NativeType, symbols } from "./symbols.ts";
 
 type BunType = "ptr" | "i32" | "i64" | "f64" | "void";
 
 interface BunFfi {
   dlopen(path: string, symbols: Record<string, { args: BunType[]; returns: BunType }>): { symbols: unknown };
+  toArrayBuffer(pointer: number, byteOffset: number, byteLength: number): ArrayBuffer;
 }
 
 const bunTypes: Record<NativeType, BunType> = {
   tensor: "ptr",
   store: "ptr",
   group: "ptr",
+  module: "ptr",
+  job: "ptr",
   buffer: "ptr",
+  pointer: "ptr",
   i32: "i32",
   i64: "i64",
   f64: "f64",
@@ -66,6 +70,29 @@ export function openLibrary(path: string): NativeLibrary {
       const words = new Int32Array(handles.length * 2);
       packAddresses(handles, handles.length, words);
       return words;
+    },
+    view(pointer, byteLength) {
+      return ffi.toArrayBuffer(pointer as unknown as number, 0, byteLength);
+    },
+    outputList(capacity) {
+      return new Int32Array(capacity * 2);
+    },
+    readHandles(list, count) {
+      const words = new Int32Array(list.buffer, list.byteOffset, count * 2);
+      return Array.from({ length: count }, (_, i) => ((words[2 * i] >>> 0) + words[2 * i + 1] * 4294967296 || null) as unknown as Handle);
+    },
+    // bun:ffi has no nonblocking calls: the job runs on a C++ thread of its
+    // own, and the event loop polls it between timers (one cheap call a millisecond).
+    runJob(job) {
+      if (bound.tf_job_start(job) !== 0) {
+        // No thread to be had: run it here rather than lose the call.
+        bound.tf_job_run(job);
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => {
+        const poll = () => (bound.tf_job_done(job) === 0 ? setTimeout(poll, 1) : resolve());
+        poll();
+      });
     },
   };
 }

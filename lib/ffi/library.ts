@@ -78,6 +78,44 @@ if (process.env.TORCHFFI_MALLOC !== "default") native.tf_tune_allocator(32 << 20
 const messageBytes = new Uint8Array(4096);
 const decoder = new TextDecoder();
 
+// LibTorch's warnings wait in a queue on the C side (per thread, like errors)
+// instead of reaching stderr as glog lines. The count waiting is read straight
+// from the library's memory, so checking after every op costs no call into C.
+const waitingPointer = native.tf_warnings_init();
+const reportedWarnings = new Set<string>();
+
+/**
+ * How many LibTorch warnings wait to be reported on this thread: element 0,
+ * kept up to date by the library. Check it after a call and, when it is not 0,
+ * call `reportWarnings`.
+ *
+ * @example
+ * ```ts
+ * if (waitingWarnings[0] !== 0) reportWarnings("mse");
+ * ```
+ */
+export const waitingWarnings: Int32Array = waitingPointer ? new Int32Array(nativeLibrary.view(waitingPointer, 4)) : new Int32Array(1);
+
+/**
+ * Reports the LibTorch warnings waiting on this thread through `console.warn`,
+ * each distinct message once per thread, as raised by `op`.
+ *
+ * @example
+ * ```ts
+ * reportWarnings("grad"); // torchffi: LibTorch warning in grad: The .grad attribute of a Tensor that is not a leaf ...
+ * ```
+ */
+export function reportWarnings(op: string): void {
+  for (;;) {
+    const length = native.tf_take_warning(messageBytes, messageBytes.length);
+    if (length < 0) return;
+    const message = decoder.decode(messageBytes.subarray(0, Math.min(length, messageBytes.length - 1))).trim();
+    if (reportedWarnings.has(message)) continue;
+    reportedWarnings.add(message);
+    console.warn(`torchffi: LibTorch warning in ${op}: ${message}`);
+  }
+}
+
 /**
  * The error for the failure the C side just reported on this thread, named
  * after the operation that failed.
@@ -88,6 +126,7 @@ const decoder = new TextDecoder();
  * ```
  */
 export function lastError(op: string): TorchError {
+  if (waitingWarnings[0] !== 0) reportWarnings(op);
   const length = native.tf_last_error(messageBytes, messageBytes.length);
   const end = Math.min(length, messageBytes.length - 1);
   const detail = decoder.decode(messageBytes.subarray(0, end)).trim();
@@ -104,6 +143,7 @@ export function lastError(op: string): TorchError {
  */
 export function checkHandle(handle: Handle, op: string): NonNullable<Handle> {
   if (!handle) throw lastError(op);
+  if (waitingWarnings[0] !== 0) reportWarnings(op);
   return handle;
 }
 
@@ -117,4 +157,5 @@ export function checkHandle(handle: Handle, op: string): NonNullable<Handle> {
  */
 export function checkStatus(status: number, op: string): void {
   if (status !== 0) throw lastError(op);
+  if (waitingWarnings[0] !== 0) reportWarnings(op);
 }

@@ -59,3 +59,24 @@ export function int64List(op: string, values: readonly number[], slot = 0): Int3
   }
   return words;
 }
+
+/**
+ * Like `int64List`, for lists of any length (split sizes, say): packs them
+ * into a fresh buffer when they exceed the reusable slots.
+ *
+ * @example
+ * ```ts
+ * const sizes = new Array(100).fill(1);
+ * native.tf_split(handle, longInt64List("split", sizes), sizes.length, 1, 0, out, cap);
+ * ```
+ */
+export function longInt64List(op: string, values: readonly number[]): Int32Array {
+  if (!Array.isArray(values) || values.length <= MAX_LIST) return int64List(op, values);
+  const words = new Int32Array(2 * values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isSafeInteger(v)) throw new TorchError(op, `expected integers, got ${String(v)} in a list of ${values.length}`);
+    writeInt64(words, i, v);
+  }
+  return words;
+}

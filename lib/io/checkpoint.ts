@@ -1,9 +1,10 @@
 /**
- * What `Memory.save` / `load` and `saveCheckpoint` / `loadCheckpoint` write
- * and read: parameters named by id ("0", "1", ...), and for checkpoints the
- * optimizer state ("optimizer.exp_avg.3", ...), Adam's step counts, the
- * generator state and the training progress, all in one safetensors file.
- * Files are checked in full before anything in the store changes.
+ * What `saveCheckpoint` / `loadCheckpoint` write and read: the state dict
+ * (parameters and buffers by name, as `Memory.save` writes them), the
+ * optimizer state ("optimizer.exp_avg.l1.weight", ...), Adam's step counts,
+ * the generator state and the training progress, all in one safetensors file.
+ * Checkpoints from before names existed (keyed by id) still load. Files are
+ * checked in full before anything in the store changes.
  *
  * @module
  */
@@ -13,7 +14,17 @@ import { checkStatus, lastError, native } from "../ffi/library.ts";
 import type { StoreHandle } from "../ffi/symbols.ts";
 import { tidy } from "../scope.ts";
 import { type Tensor, wrap } from "../tensor.ts";
-import { type RawTensor, readSafetensors, writeSafetensors } from "./safetensors.ts";
+import { readSafetensors, writeSafetensors } from "./safetensors.ts";
+import {
+  assignStateDict,
+  CHECKPOINT_FORMAT,
+  checkStateDict,
+  isCheckpointExtra,
+  matchKeys,
+  raw,
+  RNG_STATE,
+  stateDictEntries,
+} from "./state_dict.ts";
 
 /**
  * Training progress stored in a checkpoint.
@@ -31,51 +42,33 @@ export interface CheckpointInfo {
   history: number[];
 }
 
-const PARAMETERS_FORMAT = "torchffi.Memory";
-const CHECKPOINT_FORMAT = "torchffi.checkpoint";
 const STATE_KINDS = ["momentum", "exp_avg", "exp_avg_sq"] as const;
-const RNG_STATE = "rng_state";
-
-function raw(t: Tensor): RawTensor {
-  const data = t.toTypedArray();
-  return { dtype: t.dtype, shape: [...t.shape], bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-function parameterEntries(params: readonly Tensor[]): Map<string, RawTensor> {
-  return new Map(params.map((t, id) => [String(id), raw(t)]));
-}
-
-/**
- * Writes the parameters (a file any safetensors reader understands).
- *
- * @example
- * ```ts
- * writeParameters("model.safetensors", tensors);
- * ```
- */
-export function writeParameters(path: string, params: readonly Tensor[]): void {
-  writeSafetensors(path, parameterEntries(params), { format: PARAMETERS_FORMAT });
-}
 
 /**
  * Writes parameters, optimizer state, the generator state and `info`.
  *
  * @example
  * ```ts
- * writeCheckpoint("run.ckpt.safetensors", store, tensors, { epoch: 3, history });
+ * writeCheckpoint("run.ckpt.safetensors", store, names, tensors, { epoch: 3, history });
  * ```
  */
-export function writeCheckpoint(path: string, store: NonNullable<StoreHandle>, params: readonly Tensor[], info: CheckpointInfo): void {
-  const entries = parameterEntries(params);
-  const adamSteps: number[] = [];
+export function writeCheckpoint(
+  path: string,
+  store: NonNullable<StoreHandle>,
+  names: readonly string[],
+  params: readonly Tensor[],
+  info: CheckpointInfo,
+): void {
+  const entries = stateDictEntries(names, params);
+  const adamSteps: Record<string, number> = {};
   tidy(() => {
     params.forEach((_, id) => {
       STATE_KINDS.forEach((kind, code) => {
         const has = native.tf_store_has_state(store, id, code);
         if (has < 0) throw lastError("saveCheckpoint");
-        if (has === 1) entries.set(`optimizer.${kind}.${id}`, raw(wrap(native.tf_store_state(store, id, code), "saveCheckpoint")));
+        if (has === 1) entries.set(`optimizer.${kind}.${names[id]}`, raw(wrap(native.tf_store_state(store, id, code), "saveCheckpoint")));
       });
-      adamSteps.push(Number(native.tf_store_adam_steps(store, id)));
+      adamSteps[names[id]] = Number(native.tf_store_adam_steps(store, id));
     });
     entries.set(RNG_STATE, raw(wrap(native.tf_get_rng_state(), "saveCheckpoint")));
   });
@@ -83,43 +76,19 @@ export function writeCheckpoint(path: string, store: NonNullable<StoreHandle>, p
   writeSafetensors(path, entries, metadata, "saveCheckpoint");
 }
 
-// Checks that the file's parameter entries fit `params` exactly.
-function checkParameters(path: string, op: string, tensors: Map<string, RawTensor>, params: readonly Tensor[]): void {
-  const fail = (why: string): never => {
-    throw new TorchError(op, `${path}: ${why}`);
-  };
-  const count = [...tensors.keys()].filter((name) => /^\d+$/.test(name)).length;
-  if (count !== params.length) fail(`the file holds ${count} tensors but this Memory holds ${params.length}`);
-  params.forEach((t, id) => {
-    const entry = tensors.get(String(id)) ?? fail(`no tensor named "${id}"`);
-    if (entry.dtype !== t.dtype) fail(`tensor ${id} is ${entry.dtype} in the file but ${t.dtype} here`);
-    if (entry.shape.join(",") !== t.shape.join(",")) {
-      fail(`tensor ${id} has shape [${entry.shape.join(", ")}] in the file but [${t.shape.join(", ")}] here`);
-    }
-  });
-}
-
-function assignParameters(store: NonNullable<StoreHandle>, op: string, tensors: Map<string, RawTensor>, params: readonly Tensor[]): void {
-  const sources = params.map((_, id) => {
-    const entry = tensors.get(String(id))!;
-    return fromBytes(entry.bytes, entry.shape, entry.dtype, op);
-  });
-  sources.forEach((source, id) => checkStatus(native.tf_store_assign(store, id, source.handleFor(op)), op));
-}
-
-/**
- * Reads parameters (from a parameters file or a checkpoint) into the store's
- * tensors, after checking every one; on any problem nothing changes.
- *
- * @example
- * ```ts
- * readParameters("model.safetensors", store, tensors);
- * ```
- */
-export function readParameters(path: string, store: NonNullable<StoreHandle>, params: readonly Tensor[]): void {
-  const { tensors } = readSafetensors(path);
-  checkParameters(path, "load", tensors, params);
-  tidy(() => assignParameters(store, "load", tensors, params));
+// Adam's step count of every id: an object keyed like the parameters, or (in
+// checkpoints from before names existed) an array by id.
+function adamStepsById(stored: unknown, keyIds: Map<string, number>, count: number): number[] | null {
+  const valid = (s: unknown) => Number.isSafeInteger(s) && (s as number) >= 0;
+  if (Array.isArray(stored)) return stored.length === count && stored.every(valid) ? stored : null;
+  if (stored === null || typeof stored !== "object") return null;
+  const steps = new Array<number>(count).fill(-1);
+  for (const [key, value] of Object.entries(stored)) {
+    const id = keyIds.get(key);
+    if (id === undefined || !valid(value)) return null;
+    steps[id] = value as number;
+  }
+  return steps.every((s) => s >= 0) ? steps : null;
 }
 
 /**
@@ -128,52 +97,53 @@ export function readParameters(path: string, store: NonNullable<StoreHandle>, pa
  *
  * @example
  * ```ts
- * const { epoch, history } = readCheckpoint("run.ckpt.safetensors", store, tensors);
+ * const { epoch, history } = readCheckpoint("run.ckpt.safetensors", store, names, tensors);
  * ```
  */
-export function readCheckpoint(path: string, store: NonNullable<StoreHandle>, params: readonly Tensor[]): CheckpointInfo {
+export function readCheckpoint(path: string, store: NonNullable<StoreHandle>, names: readonly string[], params: readonly Tensor[]): CheckpointInfo {
   const op = "loadCheckpoint";
   const fail = (why: string): never => {
     throw new TorchError(op, `${path}: ${why}`);
   };
   const { tensors, metadata } = readSafetensors(path, op);
   if (metadata.format !== CHECKPOINT_FORMAT) fail("not a torchffi checkpoint (use Memory.load for parameter files)");
-  checkParameters(path, op, tensors, params);
+  const parameters = new Map([...tensors].filter(([key]) => !isCheckpointExtra(key)));
+  const plan = checkStateDict(path, op, parameters, names, params, true);
+  const keyIds = matchKeys([...parameters.keys()], names);
   let info: CheckpointInfo;
-  let adamSteps: number[];
+  let storedSteps: unknown;
   try {
     info = { epoch: Number(metadata.epoch), history: JSON.parse(metadata.history) };
-    adamSteps = JSON.parse(metadata.adam_steps);
+    storedSteps = JSON.parse(metadata.adam_steps);
   } catch {
     return fail("its training metadata is not valid JSON");
   }
   if (!Number.isSafeInteger(info.epoch) || info.epoch < -1) fail(`bad epoch ${metadata.epoch}`);
   if (!Array.isArray(info.history) || !info.history.every((v) => typeof v === "number")) fail("bad loss history");
-  if (!Array.isArray(adamSteps) || adamSteps.length !== params.length || !adamSteps.every((s) => Number.isSafeInteger(s) && s >= 0)) {
-    fail("bad Adam step counts");
-  }
+  const adamSteps = adamStepsById(storedSteps, keyIds, params.length) ?? fail("bad Adam step counts");
+  const stateKeys = new Map<string, number>();
   for (const name of tensors.keys()) {
-    const match = /^optimizer\.(\w+)\.(\d+)$/.exec(name);
-    if (/^\d+$/.test(name) || name === RNG_STATE) continue;
-    if (!match || !STATE_KINDS.includes(match[1] as typeof STATE_KINDS[number]) || Number(match[2]) >= params.length) {
-      fail(`unexpected tensor "${name}"`);
-    }
-    const [, , id] = match!;
-    const entry = tensors.get(name)!, param = params[Number(id)];
+    if (!isCheckpointExtra(name) || name === RNG_STATE) continue;
+    const match = /^optimizer\.(momentum|exp_avg_sq|exp_avg)\.(.+)$/.exec(name);
+    const id = match ? keyIds.get(match[2]) : undefined;
+    if (!match || id === undefined) return fail(`unexpected tensor "${name}"`);
+    const entry = tensors.get(name)!, param = params[id];
     if (entry.dtype !== param.dtype || entry.shape.join(",") !== param.shape.join(",")) {
-      fail(`"${name}" does not match tensor ${id} ([${param.shape.join(", ")}] ${param.dtype})`);
+      fail(`"${name}" does not match ${names[id]} ([${param.shape.join(", ")}] ${param.dtype})`);
     }
+    stateKeys.set(`${match[1]}.${id}`, id);
   }
   const rng = tensors.get(RNG_STATE) ?? fail("no generator state");
   if (rng.dtype !== "uint8" || rng.shape.length !== 1) fail("bad generator state");
+  const keyOf = new Map([...keyIds].map(([key, id]) => [id, key]));
   tidy(() => {
     const state = (kind: string, id: number) => {
-      const entry = tensors.get(`optimizer.${kind}.${id}`);
+      const entry = stateKeys.has(`${kind}.${id}`) ? tensors.get(`optimizer.${kind}.${keyOf.get(id)}`) : undefined;
       return entry ? fromBytes(entry.bytes, entry.shape, entry.dtype, op).handleFor(op) : null;
     };
     const restored = params.map((_, id) => STATE_KINDS.map((kind) => state(kind, id)));
     const rngState = fromBytes(rng.bytes, rng.shape, rng.dtype, op);
-    assignParameters(store, op, tensors, params);
+    assignStateDict(store, op, plan);
     restored.forEach(([momentum, expAvg, expAvgSq], id) =>
       checkStatus(native.tf_store_restore_state(store, id, momentum, expAvg, expAvgSq, adamSteps[id]), op)
     );

@@ -27,5 +27,6 @@ import type { Tensor } from "../tensor.ts";
  * ```
  */
 export interface Compute {
+  /** The model's output for `input`, reading its parameters from `mem`. */
   forward(mem: Memory, input: Tensor): Tensor;
 }

@@ -27,6 +27,12 @@ export interface Conv2dLayerOptions {
   groups?: number;
   /** Whether to add a learned bias (default true). */
   bias?: boolean;
+  /**
+   * Prefix of the parameter names, like a PyTorch attribute name: `"l1"`
+   * registers `l1.weight` and `l1.bias`. Default: the layer kind and its index
+   * among the layers of that kind in the Memory (`linear0`, `conv2d1`...).
+   */
+  name?: string;
 }
 
 /**
@@ -48,8 +54,10 @@ export class Conv2d implements Compute {
   readonly weight: number;
   /** Id of the bias `[outChannels]`, or null without one. */
   readonly bias: number | null;
+  /** Stride, padding, dilation and groups, as given (defaults filled in). */
   readonly options: Readonly<Conv2dOptions>;
 
+  /** Registers the weight and bias in `mem`, initialised as PyTorch's `nn.Conv2d`. */
   constructor(
     mem: Memory,
     kernelSize: number,
@@ -69,7 +77,7 @@ export class Conv2d implements Compute {
     }
     this.options = { stride, padding: options.padding ?? 0, dilation: options.dilation ?? 1, groups };
     const shape = [outChannels, inChannels / groups, kernelSize, kernelSize];
-    const ids = registerPytorchParameters(mem, shape, options.bias ?? true, "Conv2d");
+    const ids = registerPytorchParameters(mem, shape, options.bias ?? true, "Conv2d", options.name);
     this.weight = ids.weight;
     this.bias = ids.bias;
   }

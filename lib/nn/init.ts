@@ -9,25 +9,51 @@ import { TorchError } from "../errors.ts";
 import { native } from "../ffi/library.ts";
 import { int64List } from "../ffi/marshal.ts";
 import { Memory } from "../memory.ts";
+import { checkName } from "../names.ts";
 import { tidy } from "../scope.ts";
 import { wrap } from "../tensor.ts";
 
-function uniformParameter(mem: Memory, shape: readonly number[], bound: number, op: string): number {
+function uniformParameter(mem: Memory, shape: readonly number[], bound: number, op: string, name: string): number {
   return tidy(() => {
     const t = wrap(native.tf_uniform(int64List(op, shape), shape.length, -bound, bound, 0), op);
     t.requiresGrad = true;
-    return mem.push(t);
+    return mem.push(t, name);
   });
+}
+
+/**
+ * The prefix of a layer's parameter names: `name` when given, otherwise the
+ * layer kind and how many layers of that kind the Memory already holds
+ * (`linear0`, `linear1`, `conv2d0`...). The default depends only on the order
+ * layers are built, so the same model code saves the same keys on every run.
+ * Both names are checked before anything is stored.
+ *
+ * @example
+ * ```ts
+ * layerPrefix(mem, "Linear", undefined, true); // "linear0" in a fresh Memory
+ * ```
+ */
+export function layerPrefix(mem: Memory, op: string, name: string | undefined, bias: boolean): string {
+  const taken = (prefix: string) => mem.has(`${prefix}.weight`) || (bias && mem.has(`${prefix}.bias`));
+  if (name === undefined) {
+    let n = 0;
+    while (taken(`${op.toLowerCase()}${n}`)) n++;
+    return `${op.toLowerCase()}${n}`;
+  }
+  const prefix = checkName(op, name);
+  if (taken(prefix)) throw new TorchError(op, `the name "${prefix}" is already taken in this Memory (${prefix}.weight or ${prefix}.bias exists)`);
+  return prefix;
 }
 
 /**
  * Registers a weight of `shape` (`[out, in, ...]`) and, when `bias` is set, a
  * bias `[out]`, initialised as PyTorch's `reset_parameters`: the weight by
- * kaiming-uniform with a = √5, the bias uniform in ±1/√fan_in. Returns their ids.
+ * kaiming-uniform with a = √5, the bias uniform in ±1/√fan_in. They are named
+ * `<prefix>.weight` and `<prefix>.bias` (see `layerPrefix`). Returns their ids.
  *
  * @example
  * ```ts
- * const { weight, bias } = registerPytorchParameters(mem, [10, 784], true, "Linear");
+ * const { weight, bias } = registerPytorchParameters(mem, [10, 784], true, "Linear", "head");
  * ```
  */
 export function registerPytorchParameters(
@@ -35,16 +61,18 @@ export function registerPytorchParameters(
   shape: readonly number[],
   bias: boolean,
   op: string,
+  name?: string,
 ): { weight: number; bias: number | null } {
   requireMemory(op, mem);
+  const prefix = layerPrefix(mem, op, name, bias);
   const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
   if (fanIn <= 0) throw new TorchError(op, "cannot initialise a layer with no inputs");
   // The arithmetic mirrors torch.nn.init.kaiming_uniform_ so the bound is bit-for-bit the same.
   const a = Math.sqrt(5);
   const gain = Math.sqrt(2.0 / (1 + a ** 2));
   const std = gain / Math.sqrt(fanIn);
-  const weight = uniformParameter(mem, shape, Math.sqrt(3.0) * std, op);
-  const biasId = bias ? uniformParameter(mem, [shape[0]], 1 / Math.sqrt(fanIn), op) : null;
+  const weight = uniformParameter(mem, shape, Math.sqrt(3.0) * std, op, `${prefix}.weight`);
+  const biasId = bias ? uniformParameter(mem, [shape[0]], 1 / Math.sqrt(fanIn), op, `${prefix}.bias`) : null;
   return { weight, bias: biasId };
 }
 

@@ -20,6 +20,12 @@ import { positiveInteger, registerPytorchParameters, requireMemory } from "./ini
 export interface LinearOptions {
   /** Whether to add a learned bias (default true). */
   bias?: boolean;
+  /**
+   * Prefix of the parameter names, like a PyTorch attribute name: `"l1"`
+   * registers `l1.weight` and `l1.bias`. Default: the layer kind and its index
+   * among the layers of that kind in the Memory (`linear0`, `conv2d1`...).
+   */
+  name?: string;
 }
 
 /**
@@ -40,13 +46,16 @@ export class Linear implements Compute {
   readonly weight: number;
   /** Id of the bias `[outFeatures]` in the Memory, or null without one. */
   readonly bias: number | null;
+  /** Features of each input row. */
   readonly inFeatures: number;
+  /** Features of each output row. */
   readonly outFeatures: number;
 
+  /** Registers the weight and bias in `mem`, initialised as PyTorch's `nn.Linear`. */
   constructor(mem: Memory, inFeatures: number, outFeatures: number, options: LinearOptions | null = {}) {
     this.inFeatures = positiveInteger("Linear", "inFeatures", inFeatures);
     this.outFeatures = positiveInteger("Linear", "outFeatures", outFeatures);
-    const ids = registerPytorchParameters(mem, [outFeatures, inFeatures], options?.bias ?? true, "Linear");
+    const ids = registerPytorchParameters(mem, [outFeatures, inFeatures], options?.bias ?? true, "Linear", options?.name);
     this.weight = ids.weight;
     this.bias = ids.bias;
   }

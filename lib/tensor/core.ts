@@ -7,7 +7,7 @@
  */
 import { type DType, dtypeCode, DTYPES } from "../dtype.ts";
 import { TorchError } from "../errors.ts";
-import { lastError, native } from "../ffi/library.ts";
+import { lastError, native, reportWarnings, waitingWarnings } from "../ffi/library.ts";
 import { readInt64 } from "../ffi/marshal.ts";
 import type { Handle } from "../ffi/symbols.ts";
 import { formatTensor, type NestedArray } from "../format.ts";
@@ -147,6 +147,20 @@ export abstract class TensorCore extends NativeResource {
   }
 
   /**
+   * The nested values, for `JSON.stringify` (which calls this): a tensor is
+   * written as its data, like `toArray()`, not as its internals. NaN and
+   * infinities become `null`, as JSON has no such numbers.
+   *
+   * @example
+   * ```ts
+   * JSON.stringify({ w: tensor([[1, 2], [3, 4]]) }); // '{"w":[[1,2],[3,4]]}'
+   * ```
+   */
+  toJSON(): NestedArray {
+    return this.toArray();
+  }
+
+  /**
    * The value of a one-element tensor as a number (1/0 for bool).
    *
    * @example
@@ -198,6 +212,7 @@ export function setTensorFactory(factory: (handle: NonNullable<Handle>) => Tenso
  */
 export function wrap(handle: Handle, op: string): Tensor {
   if (!handle) throw lastError(op);
+  if (waitingWarnings[0] !== 0) reportWarnings(op);
   return makeTensor(handle);
 }
 
@@ -231,9 +246,13 @@ const NO_DIMS: readonly number[] = [];
  * ```
  */
 export interface Conv2dOptions {
+  /** Step of the kernel, one number or [height, width] (default 1). */
   stride?: number | readonly [number, number];
+  /** Zeros added on each side, one number or [height, width] (default 0). */
   padding?: number | readonly [number, number];
+  /** Spacing between kernel elements, one number or [height, width] (default 1). */
   dilation?: number | readonly [number, number];
+  /** Channel groups; in and out channels must both divide by it (default 1). */
   groups?: number;
 }
 

@@ -44,6 +44,11 @@ export abstract class TensorNn extends TensorGrad {
     const [sh, sw] = pair("conv2d", "stride", given.stride ?? 1, 1);
     const [ph, pw] = pair("conv2d", "padding", given.padding ?? 0, 0);
     const [dh, dw] = pair("conv2d", "dilation", given.dilation ?? 1, 1);
+    // oneDNN keeps these sizes in 32-bit ints: a larger one wraps, and a padding
+    // of 2**32 with a dilation divided by zero (SIGFPE, the process died).
+    for (const [name, value] of [["stride", sh], ["stride", sw], ["padding", ph], ["padding", pw], ["dilation", dh], ["dilation", dw]] as const) {
+      if (value > 2 ** 31 - 1) throw new TorchError("conv2d", `${name} must be at most ${2 ** 31 - 1}, got ${value}`);
+    }
     const groups = given.groups ?? 1;
     if (!Number.isSafeInteger(groups) || groups < 1 || groups > 2 ** 31 - 1) {
       throw new TorchError("conv2d", `groups must be an integer from 1 to ${2 ** 31 - 1}, got ${String(groups)}`);
