@@ -19,8 +19,8 @@ interface Collectives {
   broadcast: number[];
   initial?: Nested[];
   broadcastParameters?: Nested[];
-  localGrads?: Nested[];
-  averagedGrads?: Nested[];
+  localGrads?: (Nested[] | null)[];
+  averagedGrads?: (Nested[] | null)[];
   leaked: number;
 }
 
@@ -74,12 +74,18 @@ describe(`process groups under ${runtime}`, () => {
       for (const result of results) {
         if (result.rank !== 0) expect(flat(result.initial!)).not.toEqual(flat(rank0.initial!));
         expect(result.broadcastParameters).toEqual(rank0.initial);
+        // The weight, the bias and the int64 buffer, whose rank 0 value is [0, 10].
+        expect(result.broadcastParameters!.length).toBe(3);
+        expect(result.broadcastParameters![2]).toEqual([0, 10]);
+        // The buffer has no gradient, before or after.
+        expect(result.localGrads![2]).toBeNull();
+        expect(result.averagedGrads![2]).toBeNull();
       }
       // Each rank's gradient differs; afterwards every rank holds their mean.
-      const locals = results.map((r) => flat(r.localGrads!));
+      const locals = results.map((r) => flat(r.localGrads!.slice(0, 2) as Nested[]));
       expect(locals[0]).not.toEqual(locals[1]);
       const mean = locals[0].map((_, i) => locals.reduce((s, l) => s + l[i], 0) / world);
-      for (const result of results) expectClose(flat(result.averagedGrads!), mean, 1e-6);
+      for (const result of results) expectClose(flat(result.averagedGrads!.slice(0, 2) as Nested[]), mean, 1e-6);
     }, 60_000);
   }
 
