@@ -65,3 +65,16 @@ export { eye, linspace, onesLike, randint, randLike, randnLike, zerosLike } from
 export { einsum } from "./lib/einsum.ts";
 export { clipGradNorm, clipGradValue } from "./lib/clip.ts";
 export { type AvgPool2dOptions, type StdOptions } from "./lib/tensor.ts";
+export { BatchNorm, BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./lib/nn/batch_norm.ts";
+export { LayerNorm, type LayerNormOptions } from "./lib/nn/layer_norm.ts";
+export { Dropout } from "./lib/nn/dropout.ts";
+export { GELU, ReLU, Tanh } from "./lib/nn/activations.ts";
+export { Flatten } from "./lib/nn/flatten.ts";
+export { Sequential } from "./lib/nn/sequential.ts";
+export { inEvalMode } from "./lib/train.ts";
+export { BasicBlock } from "./lib/nn/residual.ts";
+export { MnistResNet } from "./lib/nn/models.ts";
+export { Embedding, type EmbeddingOptions } from "./lib/nn/embedding.ts";
+export { type RecurrentOptions } from "./lib/nn/rnn.ts";
+export { LSTM, type LSTMState } from "./lib/nn/lstm.ts";
+export { GRU } from "./lib/nn/gru.ts";

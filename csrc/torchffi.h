@@ -421,6 +421,32 @@ TF_EXPORT tf_tensor tf_roll(tf_tensor t, const int64_t* shifts, int32_t nshifts,
 TF_EXPORT tf_tensor tf_tril(tf_tensor t, int64_t k);
 TF_EXPORT tf_tensor tf_triu(tf_tensor t, int64_t k);
 
+/* ---- normalisation layers (norm.cpp) ---- */
+
+/* BatchNorm's forward, as nn.BatchNorm{1,2}d runs it: batch statistics when training (a batch with one value
+   per channel is refused), the running ones otherwise. running_mean/running_var (both or neither NULL) are
+   updated in place when training, with factor momentum, or 1/(batches seen) when cumulative is non-zero;
+   num_batches_tracked (int64, may be NULL) is incremented after a successful training step. */
+TF_EXPORT tf_tensor tf_batch_norm(tf_tensor input, tf_tensor weight, tf_tensor bias, tf_tensor running_mean,
+                                  tf_tensor running_var, tf_tensor num_batches_tracked, int32_t training, double momentum,
+                                  int32_t cumulative, double eps);
+/* at::layer_norm over the last ndim dims of input; weight and bias may be NULL. */
+TF_EXPORT tf_tensor tf_layer_norm(tf_tensor input, const int64_t* normalized_shape, int32_t ndim, tf_tensor weight,
+                                  tf_tensor bias, double eps);
+
+/* ---- embedding and recurrent layers (rnn.cpp) ---- */
+
+/* at::embedding: rows of weight [count, dim] picked by integer indices (any shape); the row padding_idx
+   (or none when negative) gets no gradient, as nn.Embedding's padding_idx. */
+TF_EXPORT tf_tensor tf_embedding(tf_tensor weight, tf_tensor indices, int64_t padding_idx);
+/* One fused LSTM (mode 0, at::lstm) or GRU (mode 1, at::gru) over every layer and direction. params holds
+   nparams weights in PyTorch's order (per layer, per direction: w_ih, w_hh, then b_ih, b_hh when has_biases).
+   h0 (and c0 for an LSTM) are [num_layers * directions, batch, hidden_size], or NULL for zeros. Writes the
+   output, h_n and (LSTM only) c_n handles into out[0..2]. dropout applies between layers when train != 0. */
+TF_EXPORT int32_t tf_rnn(int32_t mode, tf_tensor input, tf_tensor h0, tf_tensor c0, const tf_tensor* params,
+                         int32_t nparams, int32_t has_biases, int64_t num_layers, int64_t hidden_size, double dropout,
+                         int32_t train, int32_t bidirectional, int32_t batch_first, tf_tensor* out);
+
 /* ---- process groups over c10d's TCPStore and Gloo, as torch.distributed makes them (dist.cpp, dist_buckets.cpp) ---- */
 
 typedef struct tf_group_opaque* tf_group;

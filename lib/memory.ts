@@ -66,6 +66,7 @@ export class Memory {
   #store: StoreHandle;
   readonly #tensors: Tensor[] = [];
   readonly #names = new NameRegistry();
+  #training = true;
 
   constructor() {
     const store = native.tf_store_new();
@@ -77,6 +78,50 @@ export class Memory {
   #live(op: string): NonNullable<StoreHandle> {
     if (!this.#store) throw new TorchError(op, "this Memory was disposed");
     return this.#store;
+  }
+
+  /**
+   * Whether layers run in training mode (dropout active, BatchNorm updating
+   * its running statistics) or in evaluation mode. A new Memory is in
+   * training mode, as a new PyTorch module is.
+   *
+   * @example
+   * ```ts
+   * if (mem.training) console.log("dropout is on");
+   * ```
+   */
+  get training(): boolean {
+    return this.#training;
+  }
+
+  /**
+   * Switches every layer of this Memory to training mode (PyTorch's
+   * `module.train()`); returns the Memory. `train()` does this itself.
+   *
+   * @example
+   * ```ts
+   * mem.train();
+   * ```
+   */
+  train(): this {
+    this.#training = true;
+    return this;
+  }
+
+  /**
+   * Switches every layer of this Memory to evaluation mode (PyTorch's
+   * `module.eval()`): dropout off, BatchNorm using its running statistics.
+   * `predictClasses` does this itself and restores the mode after.
+   *
+   * @example
+   * ```ts
+   * mem.eval();
+   * const logits = model.forward(mem, x);
+   * ```
+   */
+  eval(): this {
+    this.#training = false;
+    return this;
   }
 
   /**

@@ -150,6 +150,8 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
   const group = options.processGroup;
   if (group !== undefined && !(group instanceof ProcessGroup)) throw new TorchError("train", "processGroup must come from initProcessGroup()");
 
+  // Dropout and BatchNorm must train here even if an evaluation left the store in eval mode.
+  mem.train();
   let history: number[] = [];
   let firstEpoch = 0;
   if (options.resume && existsSync(checkpoint!)) {
@@ -211,6 +213,8 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
 /**
  * The predicted class (argmax of the logits) of every sample of `x`, computed
  * in batches without recording gradients, so large datasets fit in memory.
+ * The model runs in eval mode (dropout off, BatchNorm on its running
+ * statistics); the store's previous mode is restored after, even on failure.
  *
  * @example
  * ```ts
@@ -220,16 +224,40 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
 export function predictClasses(mem: Memory, model: Compute, x: Tensor, batchSize = 1000): Tensor {
   if (!(x instanceof Tensor) || x.ndim === 0) throw new TorchError("predictClasses", "x must be a tensor with a first dimension of samples");
   positiveInteger("predictClasses", "batchSize", batchSize);
+  if (!(mem instanceof Memory)) throw new TorchError("predictClasses", "the first argument must be the model's Memory");
   const n = x.shape[0];
-  return noGrad(() =>
-    tidy(() => {
-      const parts: Tensor[] = [];
-      for (let start = 0; start < n; start += batchSize) {
-        parts.push(model.forward(mem, x.narrow(0, start, Math.min(batchSize, n - start))).argmax(-1));
-      }
-      return parts.length === 1 ? parts[0] : cat(parts);
-    })
+  return inEvalMode(mem, () =>
+    noGrad(() =>
+      tidy(() => {
+        const parts: Tensor[] = [];
+        for (let start = 0; start < n; start += batchSize) {
+          parts.push(model.forward(mem, x.narrow(0, start, Math.min(batchSize, n - start))).argmax(-1));
+        }
+        return parts.length === 1 ? parts[0] : cat(parts);
+      })
+    )
   );
+}
+
+/**
+ * Runs `fn` with `mem` in eval mode and puts the previous mode back after,
+ * even when `fn` throws: an evaluation in the middle of training must not
+ * leave dropout switched off for the steps that follow.
+ *
+ * @example
+ * ```ts
+ * const logits = inEvalMode(mem, () => noGrad(() => model.forward(mem, x)));
+ * ```
+ */
+export function inEvalMode<T>(mem: Memory, fn: () => T): T {
+  if (!(mem instanceof Memory)) throw new TorchError("inEvalMode", "the first argument must be a Memory");
+  const wasTraining = mem.training;
+  mem.eval();
+  try {
+    return fn();
+  } finally {
+    if (wasTraining) mem.train();
+  }
 }
 
 /**

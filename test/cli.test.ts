@@ -43,6 +43,20 @@ for (const runtime of ["deno", "bun"] as const) {
       expect(total).toBe(1500);
     });
 
+    test("--model resnet trains the residual CNN with BatchNorm; eval reads its running statistics back", () => {
+      const weights = join(work, "resnet.safetensors");
+      const run = cli(runtime, "train", "--model", "resnet", "--limit", "1000", "--epochs", "2", "--batch-size", "50", "--seed", "3", "--out", weights);
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      const accuracy = Number(run.stdout.match(/test accuracy: ([\d.]+)%/)?.[1]);
+      expect(accuracy).toBeGreaterThan(30);
+      const evaluated = cli(runtime, "eval", "--weights", weights, "--model", "resnet", "--limit", "1000");
+      expect(evaluated.stderr).toBe("");
+      // Eval mode on both sides (BatchNorm on the saved running statistics): the same accuracy.
+      expect(Number(evaluated.stdout.match(/test accuracy: ([\d.]+)%/)?.[1])).toBe(accuracy);
+      expect(cli(runtime, "eval", "--weights", weights, "--model", "cnn", "--limit", "10").status).toBe(2);
+    });
+
     test("on a terminal, a live progress bar with loss, samples/s and ETA", () => {
       // script(1) gives the command a pseudo-terminal, as a user's shell would.
       const bin = join(root, "node_modules", ".bin", runtime);

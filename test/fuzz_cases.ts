@@ -40,6 +40,8 @@ import {
 import { describe, type Recorder, type Rng, tensorProblems, type Validate } from "./fuzz_record.ts";
 import { averagePooling, clipping, inplaceOps, moreCreation, moreMath, moreReductions } from "./fuzz_cases_math.ts";
 import { selectCases } from "./fuzz_cases_select.ts";
+import { layerCases } from "./fuzz_cases_layers.ts";
+import { rnnCases } from "./fuzz_cases_rnn.ts";
 
 // ------------------------------------------------------------------ generators
 
@@ -819,6 +821,10 @@ export const CASES: readonly [Case, number][] = [
   [moreCreation, 5],
   // Comparison, selection, sorting and shape ops (issue 11): test/fuzz_cases_select.ts.
   ...selectCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
+  // Normalisation and utility layers (issue 12 part A): test/fuzz_cases_layers.ts.
+  ...layerCases({ makeTensor, smallShape, partnerShape, wildInt, wildNumber, wildSize }),
+  // Embedding, LSTM and GRU (issue 12): test/fuzz_cases_rnn.ts.
+  ...rnnCases({ makeTensor, smallShape, wildSize }),
 ];
 
 // The generators, for the cases of the newer ops in fuzz_cases_math.ts.

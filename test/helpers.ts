@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { expect } from "vitest";
-import { type DType, type Tensor, tensor } from "../mod.ts";
+import { type DType, liveTensors, type Tensor, tensor, TorchError } from "../mod.ts";
 
 /** A tensor as the fixture scripts encode it: flat data, shape, dtype. */
 export interface EncodedTensor {
@@ -48,6 +48,44 @@ export function expectTensor(actual: Tensor, expected: EncodedTensor, rtol = 1e-
       expect(g, `element ${i}`).toBe(w);
     }
   }
+}
+
+/** The TorchError fn throws, after checking that the failed call left no handle behind. */
+export function torchErrorFrom(fn: () => unknown): TorchError {
+  const before = liveTensors();
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
+  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
+  return caught as TorchError;
+}
+
+/** The message of the TorchError fn throws. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(TorchError);
+    return (error as TorchError).message;
+  }
+  throw new Error("expected an error, nothing was thrown");
+}
+
+/** A copy of t that needs a gradient, so ops on it take the dispatcher's route. */
+export function needingGrad(t: Tensor): Tensor {
+  const copy = t.clone();
+  copy.requiresGrad = true;
+  return copy;
+}
+
+/** The data, dtype and shape of a result, read without its autograd history. */
+export function contents(t: Tensor): { dtype: DType; shape: number[]; data: unknown } {
+  const plain = t.detach();
+  return { dtype: plain.dtype, shape: [...plain.shape], data: plain.toArray() };
 }
 
 // A small MNIST-format directory cut from Fashion-MNIST, so the training

@@ -5,35 +5,12 @@
 // values themselves are checked against PyTorch in tensor_ops.test.ts.
 import { describe, expect, test } from "vitest";
 import { liveTensors, manualSeed, noGrad, rand, randn, type Tensor, tensor, tidy, TorchError } from "../mod.ts";
+import { contents, errorOf, needingGrad } from "./helpers.ts";
 
 type Binary = "add" | "sub" | "mul" | "div" | "pow" | "eq" | "gt" | "lt";
 type Unary = "neg" | "exp" | "log" | "sqrt" | "relu" | "sigmoid" | "tanh";
 const BINARY: Binary[] = ["add", "sub", "mul", "div", "pow", "eq", "gt", "lt"];
 const UNARY: Unary[] = ["neg", "exp", "log", "sqrt", "relu", "sigmoid", "tanh"];
-
-/** A copy of t that needs a gradient, so ops on it take the dispatcher's route. */
-function needingGrad(t: Tensor): Tensor {
-  const copy = t.clone();
-  copy.requiresGrad = true;
-  return copy;
-}
-
-/** The data, dtype and shape of a result, read without its autograd history. */
-function contents(t: Tensor) {
-  const plain = t.detach();
-  return { dtype: plain.dtype, shape: [...plain.shape], data: plain.toArray() };
-}
-
-/** The message of the error fn throws. */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TorchError);
-    return (error as TorchError).message;
-  }
-  throw new Error("expected an error, nothing was thrown");
-}
 
 describe("plain CPU kernel route", () => {
   test("binary ops give bit-identical results on both routes, broadcast and transposed", () => {

@@ -4,32 +4,11 @@
 // in-place change. Values against PyTorch are in math_ops.test.ts and inplace.test.ts.
 import { describe, expect, test } from "vitest";
 import { liveTensors, manualSeed, noGrad, rand, randn, type Tensor, tensor, tidy, TorchError } from "../mod.ts";
+import { contents, errorOf, needingGrad } from "./helpers.ts";
 
 type Unary = "silu" | "sin" | "cos" | "floor" | "ceil" | "round" | "sign" | "reciprocal" | "rsqrt" | "gelu" | "leakyRelu" | "softplus";
 const UNARY: Unary[] = ["silu", "sin", "cos", "floor", "ceil", "round", "sign", "reciprocal", "rsqrt", "gelu", "leakyRelu", "softplus"];
 const INPLACE = ["add_", "sub_", "mul_", "div_"] as const;
-
-/** A copy of t that needs a gradient, so ops on it take the dispatcher's route. */
-function needingGrad(t: Tensor): Tensor {
-  const copy = t.clone();
-  copy.requiresGrad = true;
-  return copy;
-}
-
-function contents(t: Tensor) {
-  const plain = t.detach();
-  return { dtype: plain.dtype, shape: [...plain.shape], data: plain.toArray() };
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TorchError);
-    return (error as TorchError).message;
-  }
-  throw new Error("expected an error, nothing was thrown");
-}
 
 describe("direct kernel route of the newer ops", () => {
   test("unary ops and activations: bit-identical on both routes, float32 and float64, on a transposed view", () => {

@@ -4,19 +4,7 @@
 // CPU kernel, and toJSON's edge cases.
 import { describe, expect, test } from "vitest";
 import { arange, liveTensors, ones, randn, type Tensor, tensor, tidy, TorchError, where, zeros } from "../mod.ts";
-
-function torchErrorFrom(fn: () => unknown): TorchError {
-  const before = liveTensors();
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
-  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
-  return caught as TorchError;
-}
+import { torchErrorFrom } from "./helpers.ts";
 
 describe("arguments of the wrong kind are TorchErrors naming the op", () => {
   test("non-integer dims, counts and bounds", () => {

@@ -2,7 +2,7 @@
 // gradients for the same inputs (fixtures: test/fixtures/make_select_fixtures.py).
 import { describe, expect, test } from "vitest";
 import { liveTensors, type Tensor, tidy, TorchError, where } from "../mod.ts";
-import { type EncodedTensor, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
+import { type EncodedTensor, expectTensor, fromEncoded, readFixture, torchErrorFrom } from "./helpers.ts";
 
 interface OpCase {
   name: string;
@@ -117,20 +117,6 @@ describe("selection and shape ops match PyTorch", () => {
     });
   }
 });
-
-/** The TorchError fn throws, after checking that the failed call left no handle behind. */
-function torchErrorFrom(fn: () => unknown): TorchError {
-  const before = liveTensors();
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
-  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
-  return caught as TorchError;
-}
 
 // LibTorch names a tensor type in a message by its C++ name (CPUFloatType),
 // PyTorch by its Python one (torch.FloatTensor); the rest of the words are the same.

@@ -11,7 +11,7 @@ import { defaultDataDir, loadMnist } from "../data/mnist.ts";
 import { TorchError } from "../errors.ts";
 import { Memory } from "../memory.ts";
 import type { Compute } from "../nn/compute.ts";
-import { MnistCnn, MnistFfn } from "../nn/models.ts";
+import { MnistCnn, MnistFfn, MnistResNet } from "../nn/models.ts";
 import type { OptimizerKind } from "../optim.ts";
 import { tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
@@ -29,7 +29,8 @@ function dataDir(value: string | boolean | undefined): string {
 
 const TRAIN_HELP = `Usage: torchffi train [options]
 
-  --model cnn|ffn                  the seed's CNN or its 784-128-10 network (default cnn)
+  --model cnn|ffn|resnet           the seed's CNN, its 784-128-10 network, or a small
+                                   residual CNN with BatchNorm (default cnn)
   --data DIR                       MNIST-format files (default $TORCHFFI_DATA or ${defaultDataDir()})
   --epochs N                       passes over the training data (default 2)
   --batch-size B                   samples per step (default 32)
@@ -44,7 +45,7 @@ const TRAIN_HELP = `Usage: torchffi train [options]
 const EVAL_HELP = `Usage: torchffi eval --weights FILE [options]
 
   --weights FILE                   weights saved by \`torchffi train\` (required)
-  --model cnn|ffn                  the model the weights belong to (default cnn)
+  --model cnn|ffn|resnet           the model the weights belong to (default cnn)
   --data DIR                       MNIST-format files (default $TORCHFFI_DATA or ${defaultDataDir()})
   --limit N                        use only the first N test images
 `;
@@ -55,7 +56,9 @@ interface Split {
 }
 
 // Loads a split (the first `limit` samples), shaped for the model.
-function loadSplit(dir: string, split: "train" | "test", model: "cnn" | "ffn", limit: number | undefined): Split {
+type ModelKind = "cnn" | "ffn" | "resnet";
+
+function loadSplit(dir: string, split: "train" | "test", model: ModelKind, limit: number | undefined): Split {
   let data: Split;
   try {
     data = loadMnist(dir, split);
@@ -66,12 +69,12 @@ function loadSplit(dir: string, split: "train" | "test", model: "cnn" | "ffn", l
   return tidy(() => {
     const n = Math.min(limit ?? Infinity, data.x.shape[0]);
     const x = data.x.narrow(0, 0, n);
-    return { x: model === "cnn" ? x.view([-1, 1, 28, 28]) : x.clone(), y: data.y.narrow(0, 0, n) };
+    return { x: model === "ffn" ? x.clone() : x.view([-1, 1, 28, 28]), y: data.y.narrow(0, 0, n) };
   });
 }
 
-function buildModel(kind: "cnn" | "ffn", mem: Memory): Compute {
-  return kind === "cnn" ? new MnistCnn(mem) : new MnistFfn(mem);
+function buildModel(kind: ModelKind, mem: Memory): Compute {
+  return kind === "cnn" ? new MnistCnn(mem) : kind === "resnet" ? new MnistResNet(mem) : new MnistFfn(mem);
 }
 
 /**
@@ -93,7 +96,7 @@ export function runTrain(args: string[], io: CliIo): number {
     io.out.write(TRAIN_HELP);
     return 0;
   }
-  const model = choiceFlag("model", flags.model, ["cnn", "ffn"] as const, "cnn");
+  const model = choiceFlag("model", flags.model, ["cnn", "ffn", "resnet"] as const, "cnn");
   const epochs = integerFlag("epochs", flags.epochs, 2, 1);
   const batchSize = integerFlag("batch-size", flags["batch-size"], 32, 1);
   const lr = positiveNumberFlag("lr", flags.lr, 1e-3);
@@ -152,7 +155,7 @@ export function runEval(args: string[], io: CliIo): number {
   }
   if (typeof flags.weights !== "string") throw new UsageError("--weights FILE is required");
   if (!existsSync(flags.weights)) throw new UsageError(`weights file ${flags.weights} does not exist`);
-  const model = choiceFlag("model", flags.model, ["cnn", "ffn"] as const, "cnn");
+  const model = choiceFlag("model", flags.model, ["cnn", "ffn", "resnet"] as const, "cnn");
   const limit = flags.limit === undefined ? undefined : integerFlag("limit", flags.limit, 0, 1);
   const dir = dataDir(flags.data);
 

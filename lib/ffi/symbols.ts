@@ -242,6 +242,13 @@ export const symbols = {
   tf_roll: { args: [T, B, I32, B, I32], returns: T },
   tf_tril: { args: [T, I64], returns: T },
   tf_triu: { args: [T, I64], returns: T },
+  // normalisation layers (norm.cpp)
+  tf_batch_norm: { args: [T, T, T, T, T, T, I32, F64, I32, F64], returns: T },
+  tf_layer_norm: { args: [T, B, I32, T, T, F64], returns: T },
+
+  // Embedding and the recurrent layers (csrc/rnn.cpp); tf_rnn writes its result handles into the last buffer.
+  tf_embedding: { args: [T, T, I64], returns: T },
+  tf_rnn: { args: [I32, T, T, T, B, I32, I32, I64, I64, F64, I32, I32, I32, B], returns: I32 },
 
   tf_dist_available: { args: [], returns: I32 },
   tf_dist_init: { args: [B, I32, I32, I32, I64, I32], returns: G },

@@ -6,9 +6,11 @@
  */
 import type { Memory } from "../memory.ts";
 import type { Tensor } from "../tensor.ts";
+import { BatchNorm2d } from "./batch_norm.ts";
 import type { Compute } from "./compute.ts";
 import { Conv2d } from "./conv2d.ts";
 import { Linear } from "./linear.ts";
+import { BasicBlock } from "./residual.ts";
 
 /**
  * The seed's CNN (its Listing 1): two 5x5 convolutions with 2x2 max pooling,
@@ -74,5 +76,52 @@ export class MnistFfn implements Compute {
   /** Class scores `[N, 10]` for images `[N, 784]`. */
   forward(mem: Memory, input: Tensor): Tensor {
     return this.l2.forward(mem, this.l1.forward(mem, input).relu());
+  }
+}
+
+/**
+ * A small residual CNN with BatchNorm for 28x28 images (MNIST, Fashion-MNIST):
+ * a 3x3 convolution to `width` channels, three `BasicBlock`s (`width`,
+ * `2·width` at stride 2, `4·width` at stride 2), global average pooling and a
+ * linear layer to 10 classes. Input `[N, 1, 28, 28]`. Names follow a PyTorch
+ * module with attributes `conv1`, `bn1`, `layer1`..`layer3` (torchvision
+ * `BasicBlock`s) and `fc`. Train it with `train()` (train mode) and evaluate
+ * with `predictClasses` (eval mode: BatchNorm uses its running statistics).
+ *
+ * @example
+ * ```ts
+ * const mem = new Memory();
+ * const model = new MnistResNet(mem);
+ * train(mem, images.view([-1, 1, 28, 28]), labels, model, { epochs: 1, batchSize: 128, lr: 1e-3 });
+ * ```
+ */
+export class MnistResNet implements Compute {
+  /** 3x3 stem convolution, 1 to `width` channels. */
+  readonly conv1: Conv2d;
+  /** BatchNorm after the stem. */
+  readonly bn1: BatchNorm2d;
+  /** Residual block at full resolution. */
+  readonly layer1: BasicBlock;
+  /** Residual block halving the resolution, doubling the channels. */
+  readonly layer2: BasicBlock;
+  /** Residual block halving the resolution again. */
+  readonly layer3: BasicBlock;
+  /** Pooled features to 10 class scores. */
+  readonly fc: Linear;
+
+  /** Registers every layer in `mem` under PyTorch-style names, `width` channels in the first stage. */
+  constructor(mem: Memory, width = 16) {
+    this.conv1 = new Conv2d(mem, 3, 1, width, 1, { padding: 1, bias: false, name: "conv1" });
+    this.bn1 = new BatchNorm2d(mem, width, { name: "bn1" });
+    this.layer1 = new BasicBlock(mem, width, width, 1, "layer1");
+    this.layer2 = new BasicBlock(mem, width, 2 * width, 2, "layer2");
+    this.layer3 = new BasicBlock(mem, 2 * width, 4 * width, 2, "layer3");
+    this.fc = new Linear(mem, 4 * width, 10, { name: "fc" });
+  }
+
+  forward(mem: Memory, input: Tensor): Tensor {
+    let o = this.bn1.forward(mem, this.conv1.forward(mem, input)).relu();
+    o = this.layer3.forward(mem, this.layer2.forward(mem, this.layer1.forward(mem, o)));
+    return this.fc.forward(mem, o.mean([2, 3]));
   }
 }
