@@ -54,6 +54,8 @@ export { MnistCnn, MnistFfn } from "./lib/nn/models.ts";
 export { type IdxArray, type IdxType, readIdx, readIdxTensor } from "./lib/data/idx.ts";
 export { defaultDataDir, FASHION_MNIST_DIR, loadMnist, type MnistSplit } from "./lib/data/mnist.ts";
 export { loadImage, rgbToGrayscale, saveImage, type SaveImageOptions } from "./lib/data/image.ts";
+export { initProcessGroup, ProcessGroup, type ReduceOp } from "./lib/dist/group.ts";
+export { type ProcessGroupOptions } from "./lib/dist/options.ts";
 export { getNumThreads, setNumThreads } from "./lib/threads.ts";
 export { loadScriptModule, ScriptModule } from "./lib/script.ts";
 export { nativeLibraryLocation } from "./lib/ffi/library.ts";

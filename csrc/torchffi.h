@@ -460,6 +460,30 @@ TF_EXPORT int64_t tf_store_push_buffer(tf_store store, tf_tensor t);
 /* Replaces tensor id's RMSprop averages with copies of the given tensors (NULL: none). */
 TF_EXPORT int32_t tf_store_restore_rmsprop_state(tf_store store, int64_t id, tf_tensor square_avg, tf_tensor grad_avg);
 
+/* ---- process groups over c10d's TCPStore and Gloo, as torch.distributed makes them (dist.cpp, dist_buckets.cpp) ---- */
+
+typedef struct tf_group_opaque* tf_group;
+
+/* 1 if this library was built with Gloo (libgloo-dev present), 0 if every tf_dist_* call fails saying so. */
+TF_EXPORT int32_t tf_dist_available(void);
+/* Joins the group at address:port (rank 0 serves the store there) like init_process_group("gloo", env://); NULL on failure.
+   With check non-zero every collective first confirms that all ranks pass the same shapes (Python ranks do not: pass 0). */
+TF_EXPORT tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t world_size, int64_t timeout_ms,
+                                int32_t check);
+/* Leaves the group and frees it; NULL is ignored. Never fails. */
+TF_EXPORT void tf_dist_free(tf_group group);
+/* A new tensor: t reduced over every rank; op 0 sum, 1 mean, 2 max, 3 min. */
+TF_EXPORT tf_tensor tf_dist_all_reduce(tf_group group, tf_tensor t, int32_t op);
+/* Overwrites t in place with rank src's t, without recording gradients. */
+TF_EXPORT int32_t tf_dist_broadcast(tf_group group, tf_tensor t, int32_t src);
+/* Returns when every rank has called it. */
+TF_EXPORT int32_t tf_dist_barrier(tf_group group);
+/* Averages the gradients of the n tensors that require one over all ranks, in buckets of one collective each, and
+   averages the n_values doubles of values in place along with them (a tensor no rank has a gradient for keeps none). */
+TF_EXPORT int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32_t n, double* values, int32_t n_values);
+/* Overwrites the n tensors in place with rank src's values, in buckets of one collective each. */
+TF_EXPORT int32_t tf_dist_broadcast_tensors(tf_group group, const tf_tensor* tensors, int32_t n, int32_t src);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 /**
  * The `torchffi` command: build the native library for an installed package
- * (`setup`), train the seed's models on MNIST-format data and evaluate saved
- * weights. Runs with `npx torchffi` in a project that installed the package,
+ * (`setup`), train the seed's models on MNIST-format data, evaluate saved
+ * weights and launch the ranks of a data-parallel script (`run`). Runs with `npx torchffi` in a project that installed the package,
  * or `bun lib/cli.ts` / `deno run -A lib/cli.ts` in a checkout.
  *
  * `setup` needs only Node's standard modules; the other commands load the
@@ -26,11 +26,14 @@ Usage:
   torchffi setup              build the native library for this machine (once per version)
   torchffi train [options]    train a model, report test accuracy, save weights and a chart
   torchffi eval --weights F   test accuracy and confusion matrix of saved weights
+  torchffi run --nproc N script.ts [args...]
+                              start N ranks of a data-parallel script (like torchrun)
   torchffi <command> --help   options of a command
 `;
 
 /**
- * Whether `command` needs LibTorch loaded, and so Bun or Deno rather than Node.
+ * Whether `command` needs Bun or Deno rather than Node: to load LibTorch, or
+ * (`run`) to start ranks that do.
  *
  * @example
  * ```ts
@@ -39,7 +42,8 @@ Usage:
  * ```
  */
 export function needsTorch(command: string | undefined): boolean {
-  return command === "train" || command === "eval";
+  // `run` loads no LibTorch itself, but its ranks run on the runtime running it.
+  return command === "train" || command === "eval" || command === "run";
 }
 
 /**
@@ -63,11 +67,15 @@ export async function main(args: string[], io: CliIo = { out: process.stdout, er
       return 0;
     }
     if (command === "setup") return runSetup(rest, io);
+    if (command === "run") {
+      const { runLaunch } = await import("./cli/run.ts");
+      return await runLaunch(rest, io);
+    }
     if (needsTorch(command)) {
       const { runEval, runTrain } = await import("./cli/train.ts");
       return command === "train" ? runTrain(rest, io) : runEval(rest, io);
     }
-    throw new UsageError(`unknown command ${JSON.stringify(command)} (expected setup, train or eval; see torchffi --help)`);
+    throw new UsageError(`unknown command ${JSON.stringify(command)} (expected setup, train, eval or run; see torchffi --help)`);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err.write(`torchffi: ${error.message}\n`);

@@ -11,6 +11,8 @@ import { type AdamOptions, Memory } from "./memory.ts";
 import type { AdamWOptions, RmspropOptions } from "./optim_more.ts";
 import type { Compute } from "./nn/compute.ts";
 import type { LrSchedule } from "./lr_schedule.ts";
+import { ProcessGroup } from "./dist/group.ts";
+import { agreeOnStart, shardIndices } from "./dist/sampler.ts";
 import { crossEntropy, type Loss } from "./nn/loss.ts";
 import { applyOptimizer, checkOptimizer, type OptimizerKind, type OptimizerSettings } from "./optim.ts";
 import { tidy } from "./scope.ts";
@@ -33,9 +35,9 @@ export interface BatchProgress {
   batch: number;
   /** Batches per epoch. */
   batches: number;
-  /** Samples seen so far in this epoch. */
+  /** Samples seen so far in this epoch (by all ranks together, in a process group). */
   samples: number;
-  /** This batch's loss. */
+  /** This batch's loss (its mean over the ranks, in a process group). */
   loss: number;
 }
 
@@ -87,6 +89,15 @@ export interface TrainOptions {
    * skipped and the run goes on exactly as if it had never stopped (default false).
    */
   resume?: boolean;
+  /**
+   * Train data-parallel in this group, like DistributedDataParallel with a
+   * DistributedSampler: every rank calls `train` with the same data and
+   * options; parameters start from rank 0's, each rank takes its share of
+   * every epoch's order (`batchSize` each), gradients are averaged before
+   * each step, losses are averaged over the ranks, and only rank 0 writes the
+   * checkpoint (every rank resumes from it, so all must see the file).
+   */
+  processGroup?: ProcessGroup;
   /** Called after each epoch with its mean loss. */
   onEpoch?: (epoch: number, meanLoss: number) => void;
   /** Called after each step. */
@@ -116,6 +127,9 @@ function scheduledRate(schedule: LrSchedule, step: number, epoch: number): numbe
  * repeatable (and equal to the same loop in PyTorch). Returns the mean loss of
  * each epoch (weighted by batch size). Every option is checked before any work.
  * With `checkpoint` (and `resume`), a stopped run continues where it left off.
+ * With `processGroup`, every rank runs this same call and they train one
+ * model data-parallel: W ranks at `batchSize` B take the steps one process
+ * takes at W·B (see `TrainOptions.processGroup`).
  *
  * @example
  * ```ts
@@ -129,6 +143,9 @@ function scheduledRate(schedule: LrSchedule, step: number, epoch: number): numbe
  * // AdamW with a cosine schedule over the whole run (per step, as PyTorch's CosineAnnealingLR):
  * const steps = 10 * Math.ceil(x.shape[0] / 128);
  * train(mem, x, y, model, { epochs: 10, batchSize: 128, optimizer: "adamw", lrSchedule: cosineAnnealingLR(1e-3, { tMax: steps }) });
+ * // Data-parallel, started with `torchffi run --nproc 2 script.ts`:
+ * using group = initProcessGroup();
+ * train(mem, x, y, model, { epochs: 2, batchSize: 64, lr: 1e-3, processGroup: group });
  * ```
  */
 export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options: TrainOptions): number[] {
@@ -156,10 +173,11 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
   if (y.shape[0] !== n) throw new TorchError("train", `x has ${n} samples but y has ${y.shape[0]}`);
   if (n === 0) throw new TorchError("train", "there are no samples to train on");
   const shuffle = options.shuffle ?? true;
-  const batches = Math.ceil(n / batchSize);
   const checkpoint = options.checkpoint;
   if (checkpoint !== undefined && (typeof checkpoint !== "string" || checkpoint === "")) throw new TorchError("train", "checkpoint must be a file path");
   if (options.resume && checkpoint === undefined) throw new TorchError("train", "resume needs a checkpoint path");
+  const group = options.processGroup;
+  if (group !== undefined && !(group instanceof ProcessGroup)) throw new TorchError("train", "processGroup must come from initProcessGroup()");
 
   // Dropout and BatchNorm must train here even if an evaluation left the store in eval mode.
   mem.train();
@@ -171,14 +189,25 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
     const progress = mem.loadCheckpoint(checkpoint!);
     history = [...progress.history];
     firstEpoch = progress.epoch + 1;
-    step = progress.step ?? firstEpoch * batches;
+    // Checkpoints from before schedules kept no step count: whole epochs of this rank's batches.
+    const perEpoch = Math.ceil((group ? Math.ceil(n / group.worldSize) : n) / batchSize);
+    step = progress.step ?? firstEpoch * perEpoch;
   }
+  // The loss rides along with the gradients, so averaging it costs no extra round trip.
+  const lossOut = new Float64Array(1);
+  if (group) {
+    firstEpoch = agreeOnStart(group, firstEpoch);
+    group.broadcastParameters(mem, 0);
+  }
+  const world = group?.worldSize ?? 1;
   for (let epoch = firstEpoch; epoch < epochs; epoch++) {
-    const order = shuffle ? randperm(n) : null;
+    const order = group ? shardIndices(group, n, shuffle) : shuffle ? randperm(n) : null;
+    const count = order ? order.shape[0] : n;
+    const batchesThisEpoch = Math.ceil(count / batchSize);
     let total = 0;
     try {
-      for (let batch = 0, start = 0; start < n; batch++, start += batchSize) {
-        const size = Math.min(batchSize, n - start);
+      for (let batch = 0, start = 0; start < count; batch++, start += batchSize) {
+        const size = Math.min(batchSize, count - start);
         // Asked before any work, so a bad rate stops the run with this step untouched.
         const lr = schedule ? scheduledRate(schedule, step, epoch) : settings.lr;
         const value = tidy(() => {
@@ -194,19 +223,25 @@ export function train(mem: Memory, x: Tensor, y: Tensor, model: Compute, options
           const l = loss(yb, model.forward(mem, xb));
           if (!(l instanceof Tensor)) throw new TorchError("train", `the loss must return a Tensor, got ${l === null ? "null" : typeof l}`);
           l.backward();
+          let value = l.item();
+          if (group) {
+            lossOut[0] = value;
+            group._averageGradients(mem, lossOut, "train");
+            value = lossOut[0];
+          }
           applyOptimizer(mem, settings, lr);
-          return l.item();
+          return value;
         });
         step++;
         total += value * size;
-        options.onBatch?.({ epoch, batch, batches, samples: start + size, loss: value });
+        options.onBatch?.({ epoch, batch, batches: batchesThisEpoch, samples: (start + size) * world, loss: value });
       }
     } finally {
       order?.dispose();
     }
-    const mean = total / n;
+    const mean = total / count;
     history.push(mean);
-    if (checkpoint !== undefined) mem.saveCheckpoint(checkpoint, { epoch, history, step });
+    if (checkpoint !== undefined && (group === undefined || group.rank === 0)) mem.saveCheckpoint(checkpoint, { epoch, history, step });
     options.onEpoch?.(epoch, mean);
   }
   return history;

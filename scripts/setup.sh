@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # System packages: LibTorch and its headers, the threaded OpenBLAS (without it
 # LibTorch falls back to reference BLAS, ~8x slower), the compiler and CMake,
 # PyTorch for the reference numbers, Fashion-MNIST, and zlib for the C++ benchmark.
-packages=(libtorch-dev libopenblas0-pthread cmake g++ python3-torch dataset-fashion-mnist zlib1g-dev)
+packages=(libtorch-dev libopenblas0-pthread cmake g++ python3-torch dataset-fashion-mnist zlib1g-dev libgloo-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,12 +1,12 @@
 // The examples run as users run them, under both runtimes, and print the same thing.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { smallMnistDir } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -54,23 +54,6 @@ describe("examples/basics.ts", () => {
     expect(lines.at(-1)).toBe("live tensors after dispose(): 0");
   });
 });
-
-// A small MNIST-format directory cut from Fashion-MNIST, so the training
-// examples run in seconds.
-function smallMnistDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "torchffi-small-mnist-"));
-  const source = "/usr/share/datasets/fashion-mnist";
-  for (const [split, count] of [["train", 600], ["t10k", 200]] as const) {
-    for (const [kind, itemBytes] of [["images-idx3", 784], ["labels-idx1", 1]] as const) {
-      const bytes = gunzipSync(readFileSync(`${source}/${split}-${kind}-ubyte.gz`));
-      const header = Buffer.from(bytes.subarray(0, kind === "images-idx3" ? 16 : 8));
-      header.writeUInt32BE(count, 4);
-      const body = bytes.subarray(header.length, header.length + count * itemBytes);
-      writeFileSync(join(dir, `${split}-${kind}-ubyte`), Buffer.concat([header, body]));
-    }
-  }
-  return dir;
-}
 
 describe("the training examples", () => {
   const dir = smallMnistDir();

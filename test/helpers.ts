@@ -1,5 +1,8 @@
 // Shared by the tests: building tensors from PyTorch fixtures and comparing results.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { expect } from "vitest";
 import { type DType, liveTensors, type Tensor, tensor, TorchError } from "../mod.ts";
 
@@ -83,4 +86,21 @@ export function needingGrad(t: Tensor): Tensor {
 export function contents(t: Tensor): { dtype: DType; shape: number[]; data: unknown } {
   const plain = t.detach();
   return { dtype: plain.dtype, shape: [...plain.shape], data: plain.toArray() };
+}
+
+// A small MNIST-format directory cut from Fashion-MNIST, so the training
+// examples run in seconds.
+export function smallMnistDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "torchffi-small-mnist-"));
+  const source = "/usr/share/datasets/fashion-mnist";
+  for (const [split, count] of [["train", 600], ["t10k", 200]] as const) {
+    for (const [kind, itemBytes] of [["images-idx3", 784], ["labels-idx1", 1]] as const) {
+      const bytes = gunzipSync(readFileSync(`${source}/${split}-${kind}-ubyte.gz`));
+      const header = Buffer.from(bytes.subarray(0, kind === "images-idx3" ? 16 : 8));
+      header.writeUInt32BE(count, 4);
+      const body = bytes.subarray(header.length, header.length + count * itemBytes);
+      writeFileSync(join(dir, `${split}-${kind}-ubyte`), Buffer.concat([header, body]));
+    }
+  }
+  return dir;
 }

@@ -20,6 +20,7 @@ interface BunFfi {
 const bunTypes: Record<NativeType, BunType> = {
   tensor: "ptr",
   store: "ptr",
+  group: "ptr",
   module: "ptr",
   job: "ptr",
   buffer: "ptr",

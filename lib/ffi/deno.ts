@@ -19,6 +19,7 @@ interface DenoFfi {
 const denoTypes: Record<NativeType, DenoType> = {
   tensor: "pointer",
   store: "pointer",
+  group: "pointer",
   module: "pointer",
   job: "pointer",
   buffer: "buffer",

@@ -4,7 +4,7 @@
  * FFI types. Every other file calls the library through the typed `NativeSymbols`
  * derived from this table, so a signature is written once.
  *
- * Vocabulary: `tensor`, `store`, `module` and `job` are opaque handles (NULL on failure),
+ * Vocabulary: `tensor`, `store`, `module`, `job` and `group` are opaque handles (NULL on failure),
  * `buffer` a typed array passed by pointer, `pointer` an address of memory the library owns
  * (read through `NativeLibrary.view`), `i32`/`i64`/`f64` numbers, `void` nothing.
  * A symbol marked `nonblocking` may run off the JavaScript thread (Deno binds it
@@ -14,7 +14,7 @@
  */
 
 /** A type in the symbol table's vocabulary. */
-export type NativeType = "tensor" | "store" | "module" | "job" | "buffer" | "pointer" | "i32" | "i64" | "f64" | "void";
+export type NativeType = "tensor" | "store" | "module" | "job" | "group" | "buffer" | "pointer" | "i32" | "i64" | "f64" | "void";
 
 /** One C function: its argument types and result type. */
 export interface SymbolSpec {
@@ -23,7 +23,7 @@ export interface SymbolSpec {
   readonly nonblocking?: true;
 }
 
-const T = "tensor", S = "store", M = "module", J = "job", B = "buffer", P = "pointer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
+const T = "tensor", S = "store", M = "module", J = "job", G = "group", B = "buffer", P = "pointer", I32 = "i32", I64 = "i64", F64 = "f64", V = "void";
 const unary = { args: [T], returns: T } as const;
 const binary = { args: [T, T], returns: T } as const;
 const withScalar = { args: [T, F64], returns: T } as const;
@@ -254,6 +254,15 @@ export const symbols = {
   tf_store_rmsprop: { args: [S, F64, F64, F64, F64, F64, I32], returns: I32 },
   tf_store_restore_rmsprop_state: { args: [S, I64, T, T], returns: I32 },
   tf_store_push_buffer: { args: [S, T], returns: I64 },
+
+  tf_dist_available: { args: [], returns: I32 },
+  tf_dist_init: { args: [B, I32, I32, I32, I64, I32], returns: G },
+  tf_dist_free: { args: [G], returns: V },
+  tf_dist_all_reduce: { args: [G, T, I32], returns: T },
+  tf_dist_broadcast: { args: [G, T, I32], returns: I32 },
+  tf_dist_barrier: { args: [G], returns: I32 },
+  tf_dist_average_gradients: { args: [G, B, I32, B, I32], returns: I32 },
+  tf_dist_broadcast_tensors: { args: [G, B, I32, I32], returns: I32 },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of every C function in the table. */
@@ -277,14 +286,19 @@ export type ModuleHandle = { readonly __torchffiModule: unique symbol } | null;
 /** An opaque handle to a pending forward call (see `tf_script_job`). */
 export type JobHandle = { readonly __torchffiJob: unique symbol } | null;
 
+/** An opaque handle to a process group (the C side of `ProcessGroup`). */
+export type GroupHandle = { readonly __torchffiGroup: unique symbol } | null;
+
 type JsArg<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
   : T extends "module" ? ModuleHandle
   : T extends "job" ? JobHandle
+  : T extends "group" ? GroupHandle
   : T extends "buffer" ? ArrayBufferView
   : number;
 type JsResult<T extends NativeType> = T extends "tensor" ? Handle
   : T extends "store" ? StoreHandle
+  : T extends "group" ? GroupHandle
   : T extends "pointer" ? NativePointer
   : T extends "module" ? ModuleHandle
   : T extends "job" ? JobHandle
