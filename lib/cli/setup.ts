@@ -74,6 +74,9 @@ function checkPrerequisites(env: Environment): { libtorch: LibTorchLocation; mis
       );
     }
   }
+  if (!env.LIBTORCH && !env.CMAKE_PREFIX_PATH && debianPackageInstalled("libgloo-dev") === false) {
+    warnings.push("libgloo-dev is not installed: the library builds without process groups (initProcessGroup) (apt-get install libgloo-dev)");
+  }
   if (!runs("cmake", ["--version"])) missing.push("cmake");
   if (!runs(env.CXX || "c++", ["--version"])) missing.push("g++");
   return { libtorch, missing, warnings };
