@@ -106,7 +106,7 @@ describe("examples/resnet_fashion.ts", () => {
   const leakGuard = { TORCHFFI_LEAK_WARN: "100" };
 
   test("trains the residual CNN on a cut of Fashion-MNIST (--limit) and evaluates it in eval mode, under Deno and Bun", () => {
-    const flags = [dir, "--epochs", "3", "--batch", "32", "--limit", "500"];
+    const flags = [dir, "--epochs", "3", "--decay", "1", "--batch", "32", "--limit", "500"];
     const outputs: string[] = [];
     for (const runtime of ["deno", "bun"] as const) {
       const args = runtime === "deno" ? ["run", "-A", "examples/resnet_fashion.ts", ...flags] : ["examples/resnet_fashion.ts", ...flags];
@@ -118,10 +118,10 @@ describe("examples/resnet_fashion.ts", () => {
       });
       expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
       expect(child.stderr, `${runtime}: the leak guard or LibTorch spoke`).not.toMatch(TORCHFFI_LINE);
-      expect(child.stdout).toContain("500 training images, 3 epochs, batch 32, width 16");
+      expect(child.stdout).toContain("500 training images, 3 epochs (the last 1 at lr/10), batch 32, width 16");
       const losses = [...child.stdout.matchAll(/epoch \d: loss (\d\.\d{4})/g)].map((m) => Number(m[1]));
       expect(losses).toHaveLength(3);
-      // Each epoch's mean loss below the one before, the first already under chance's ln 10.
+      // Each epoch's mean loss below the one before (the last at lr/10), the first already under chance's ln 10.
       expect(losses[0]).toBeLessThan(Math.log(10));
       expect(losses[1]).toBeLessThan(losses[0]);
       expect(losses[2]).toBeLessThan(losses[1]);
