@@ -40,6 +40,11 @@ const WORKLOADS: { key: string; label: (info: Record<string, number>) => string 
   { key: "cnn_epoch", label: (info) => `CNN epoch with \`train()\`, ${fmtInt(info.images)} images, batch 128` },
   { key: "cnn_inference", label: (info) => `CNN inference, ${fmtInt(info.images)} test images, batches of ${info.batch}` },
   { key: "cnn_inference_script", label: () => "the same, the CNN scripted in PyTorch and loaded (`loadScriptModule`, `torch.jit.load`)" },
+  { key: "resnet_step_128", label: (info) => `ResNet (MnistResNet, BatchNorm) train step, batch ${info.batch}` },
+  {
+    key: "lstm_step_32",
+    label: (info) => `Embedding-LSTM(${info.hidden})-Linear train step, batch ${info.batch} × ${info.seq} tokens`,
+  },
 ];
 
 /** Final losses further apart than this (relative) are flagged. */
@@ -294,7 +299,7 @@ function main(): void {
   lines.push(`- ${libtorchVersion()}; ${options.threads} thread${options.threads === 1 ? "" : "s"} everywhere (setNumThreads / torch.set_num_threads / at::set_num_threads, plus OMP_NUM_THREADS and OPENBLAS_NUM_THREADS)`);
   lines.push(`- Runtimes: ${runtimes.join(" · ")}`);
   lines.push(`- ${options.rounds} round${options.rounds === 1 ? "" : "s"}, implementations interleaved; each cell is the median over all rounds of the per-iteration time (${totalMinutes} min in all). Ratios below 1 mean TypeScript is faster.`);
-  lines.push("- Same data (Fashion-MNIST), same initial weights (manual seed 1, PyTorch's init), Adam lr 1e-3 everywhere; training steps cycle over the first 8 batches of the training set.");
+  lines.push("- Same data (Fashion-MNIST), same initial weights (manual seed 1, PyTorch's init), Adam lr 1e-3 everywhere; training steps cycle over the first 8 batches of the training set (the LSTM: over 8 batches of token windows from a seeded LCG, written out the same in every implementation).");
   lines.push("");
   const header = ["Workload", ...impls.map((i) => i.title), ...ratioColumns.map(([, , t]) => t)];
   lines.push(`| ${header.join(" | ")} |`);

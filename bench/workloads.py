@@ -27,6 +27,12 @@ STEP_BATCHES = 8
 EPOCH_BATCH = 128
 QUICK_EPOCH_SAMPLES = 3840
 INFERENCE_BATCH = 1000
+RESNET_BATCH = 128
+LSTM_VOCAB = 64
+LSTM_EMBED = 32
+LSTM_HIDDEN = 128
+LSTM_SEQ = 32
+LSTM_BATCH = 32
 
 PLANS = {
     "op_add": {"full": (100000, 200000, 10), "quick": (200, 2000, 5)},
@@ -39,6 +45,8 @@ PLANS = {
     "cnn_epoch": {"full": (0, 1, 1), "quick": (0, 1, 1)},
     "cnn_inference": {"full": (1, 5, 5), "quick": (1, 2, 2)},
     "cnn_inference_script": {"full": (1, 5, 5), "quick": (1, 2, 2)},
+    "resnet_step_128": {"full": (2, 30, 5), "quick": (1, 4, 2)},
+    "lstm_step_32": {"full": (5, 100, 5), "quick": (2, 10, 2)},
 }
 
 
@@ -69,6 +77,67 @@ class Cnn(nn.Module):
         o = F.max_pool2d(self.l2(o), 2)
         o = F.relu(self.l3(torch.flatten(o, 1)))
         return self.l4(o)
+
+
+class BasicBlock(nn.Module):
+    """torchvision's BasicBlock (lib/nn/residual.ts), built in the same order."""
+
+    def __init__(self, inplanes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        o = F.relu(self.bn1(self.conv1(x)))
+        o = self.bn2(self.conv2(o))
+        return F.relu(o + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet(nn.Module):
+    """The small residual CNN (lib/nn/models.ts MnistResNet, width 16)."""
+
+    def __init__(self, width=16):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, width, 3, 1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.layer1 = BasicBlock(width, width, 1)
+        self.layer2 = BasicBlock(width, 2 * width, 2)
+        self.layer3 = BasicBlock(2 * width, 4 * width, 2)
+        self.fc = nn.Linear(4 * width, 10)
+
+    def forward(self, x):
+        o = F.relu(self.bn1(self.conv1(x)))
+        o = self.layer3(self.layer2(self.layer1(o)))
+        return self.fc(o.mean((2, 3)))
+
+
+class LstmModel(nn.Module):
+    """Embedding -> LSTM (batch first) -> Linear: next-token scores [batch*seq, vocab]."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(LSTM_VOCAB, LSTM_EMBED)
+        self.lstm = nn.LSTM(LSTM_EMBED, LSTM_HIDDEN, batch_first=True)
+        self.fc = nn.Linear(LSTM_HIDDEN, LSTM_VOCAB)
+
+    def forward(self, tokens):
+        output, _ = self.lstm(self.emb(tokens))
+        return self.fc(output).view(-1, LSTM_VOCAB)
+
+
+def lcg_tokens(count):
+    """The top bits of a 31-bit LCG (glibc's constants) from seed 1, mod 64, as in workloads.ts."""
+    tokens = []
+    state = 1
+    for _ in range(count):
+        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
+        tokens.append((state >> 16) % LSTM_VOCAB)
+    return tokens
 
 
 def read_idx(path):
@@ -141,10 +210,10 @@ def op_add(plan, requires_grad):
     return result(plan, samples, None)
 
 
-def training_steps(plan, x, y, batch, make_model):
+def training_steps(plan, x, y, batch, make_model, target_of=lambda yb: yb):
     """Forward, cross-entropy, backward, one Adam step, loss read back; batch i mod 8."""
     xs = [x.narrow(0, k * batch, batch) for k in range(STEP_BATCHES)]
-    ys = [y.narrow(0, k * batch, batch) for k in range(STEP_BATCHES)]
+    ys = [target_of(y.narrow(0, k * batch, batch)) for k in range(STEP_BATCHES)]
     torch.manual_seed(SEED)
     model = make_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
@@ -160,6 +229,18 @@ def training_steps(plan, x, y, batch, make_model):
 
     samples = time_loop(plan, step)
     return result(plan, samples, loss[0], batch=batch, steps=plan[0] + plan[1])
+
+
+def lstm_steps(plan):
+    """LSTM training steps: batch k of 8 holds 32 windows of 33 tokens (input, then targets shifted by one)."""
+    window = LSTM_SEQ + 1
+    stream = lcg_tokens(STEP_BATCHES * LSTM_BATCH * window)
+    windows = torch.tensor(stream, dtype=torch.int64).view(STEP_BATCHES * LSTM_BATCH, window)
+    x = windows[:, :LSTM_SEQ].contiguous()
+    y = windows[:, 1:].contiguous()
+    r = training_steps(plan, x, y, LSTM_BATCH, LstmModel, lambda yb: yb.reshape(-1))
+    r["info"].update(seq=LSTM_SEQ, hidden=LSTM_HIDDEN)
+    return r
 
 
 def cnn_epoch(plan, x, y):
@@ -269,7 +350,7 @@ def main():
     run("op_add", lambda p: op_add(p, False))
     run("op_add_grad", lambda p: op_add(p, True))
 
-    training = ["ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch"]
+    training = ["ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch", "resnet_step_128"]
     if any(plan(name) is not None for name in training):
         x, y = load_mnist(args.data)
         images = x.view(-1, 1, 28, 28)
@@ -279,6 +360,9 @@ def main():
             run(f"cnn_step_{batch}", lambda p, b=batch: training_steps(p, images, y, b, Cnn))
         n = QUICK_EPOCH_SAMPLES if args.quick else images.shape[0]
         run("cnn_epoch", lambda p: cnn_epoch(p, images.narrow(0, 0, n), y.narrow(0, 0, n)))
+        run("resnet_step_128", lambda p: training_steps(p, images, y, RESNET_BATCH, ResNet))
+
+    run("lstm_step_32", lstm_steps)
 
     if plan("cnn_inference") is not None or plan("cnn_inference_script") is not None:
         tx, ty = load_mnist(args.data, "test")

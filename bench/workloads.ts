@@ -18,14 +18,19 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
   cat,
+  type Compute,
   crossEntropy,
+  Embedding,
   getNumThreads,
+  Linear,
   loadMnist,
   loadScriptModule,
+  LSTM,
   manualSeed,
   Memory,
   MnistCnn,
   MnistFfn,
+  MnistResNet,
   noGrad,
   predictClasses,
   setNumThreads,
@@ -62,6 +67,14 @@ const STEP_BATCHES = 8; // training steps cycle over the first 8 batches of the 
 const EPOCH_BATCH = 128;
 const QUICK_EPOCH_SAMPLES = 3840; // --quick trains the epoch workload on 30 batches only
 const INFERENCE_BATCH = 1000;
+const RESNET_BATCH = 128;
+// The LSTM workload: Embedding(64, 32) -> LSTM(32, 128) -> Linear(128, 64) over
+// 32 sequences of 32 tokens, predicting each next token of a seeded LCG stream.
+const LSTM_VOCAB = 64;
+const LSTM_EMBED = 32;
+const LSTM_HIDDEN = 128;
+const LSTM_SEQ = 32;
+const LSTM_BATCH = 32;
 
 const PLANS: Record<string, { full: Plan; quick: Plan }> = {
   op_add: { full: { warmup: 100000, iterations: 200000, chunks: 10 }, quick: { warmup: 200, iterations: 2000, chunks: 5 } },
@@ -74,6 +87,8 @@ const PLANS: Record<string, { full: Plan; quick: Plan }> = {
   cnn_epoch: { full: { warmup: 0, iterations: 1, chunks: 1 }, quick: { warmup: 0, iterations: 1, chunks: 1 } },
   cnn_inference: { full: { warmup: 1, iterations: 5, chunks: 5 }, quick: { warmup: 1, iterations: 2, chunks: 2 } },
   cnn_inference_script: { full: { warmup: 1, iterations: 5, chunks: 5 }, quick: { warmup: 1, iterations: 2, chunks: 2 } },
+  resnet_step_128: { full: { warmup: 2, iterations: 30, chunks: 5 }, quick: { warmup: 1, iterations: 4, chunks: 2 } },
+  lstm_step_32: { full: { warmup: 5, iterations: 100, chunks: 5 }, quick: { warmup: 2, iterations: 10, chunks: 2 } },
 };
 
 interface Options {
@@ -146,13 +161,20 @@ function opAdd(plan: Plan, requiresGrad: boolean): Result {
  * one Adam step over every parameter, and the loss read back (as `train()` does).
  * Iteration i uses batch i mod 8 of the first 8 batches of the training set.
  */
-function trainingSteps(plan: Plan, x: Tensor, y: Tensor, batch: number, makeModel: (mem: Memory) => MnistFfn | MnistCnn): Result {
+function trainingSteps(
+  plan: Plan,
+  x: Tensor,
+  y: Tensor,
+  batch: number,
+  makeModel: (mem: Memory) => Compute,
+  targetOf: (yb: Tensor) => Tensor = (yb) => yb,
+): Result {
   return tidy(() => {
     const xs: Tensor[] = [];
     const ys: Tensor[] = [];
     for (let k = 0; k < STEP_BATCHES; k++) {
       xs.push(x.narrow(0, k * batch, batch));
-      ys.push(y.narrow(0, k * batch, batch));
+      ys.push(targetOf(y.narrow(0, k * batch, batch)));
     }
     using mem = new Memory();
     manualSeed(SEED);
@@ -168,6 +190,59 @@ function trainingSteps(plan: Plan, x: Tensor, y: Tensor, batch: number, makeMode
       });
     });
     return { ...plan, samples_us: samples, loss, info: { batch, steps: plan.warmup + plan.iterations } };
+  });
+}
+
+/**
+ * The tokens of the LSTM workload: the top bits of a 31-bit LCG (glibc's
+ * constants) from seed 1, mod 64. Written out the same in Python and C++, so no
+ * random generator has to agree.
+ */
+function lcgTokens(count: number): number[] {
+  const tokens: number[] = [];
+  let state = 1;
+  for (let i = 0; i < count; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+    tokens.push((state >>> 16) % LSTM_VOCAB);
+  }
+  return tokens;
+}
+
+/** Embedding -> LSTM (batch first) -> Linear: next-token scores `[batch·seq, vocab]`. */
+class LstmModel implements Compute {
+  readonly emb: Embedding;
+  readonly lstm: LSTM;
+  readonly fc: Linear;
+
+  constructor(mem: Memory) {
+    this.emb = new Embedding(mem, LSTM_VOCAB, LSTM_EMBED, { name: "emb" });
+    this.lstm = new LSTM(mem, LSTM_EMBED, LSTM_HIDDEN, { batchFirst: true, name: "lstm" });
+    this.fc = new Linear(mem, LSTM_HIDDEN, LSTM_VOCAB, { name: "fc" });
+  }
+
+  forward(mem: Memory, tokens: Tensor): Tensor {
+    return this.fc.forward(mem, this.lstm.forward(mem, this.emb.forward(mem, tokens))).view([-1, LSTM_VOCAB]);
+  }
+}
+
+/**
+ * LSTM training steps: batch k of 8 holds 32 windows of 33 consecutive tokens;
+ * the first 32 are the input, the last 32 the targets.
+ */
+function lstmSteps(plan: Plan): Result {
+  return tidy(() => {
+    const window = LSTM_SEQ + 1;
+    const stream = lcgTokens(STEP_BATCHES * LSTM_BATCH * window);
+    const inputs: number[] = [], targets: number[] = [];
+    for (let w = 0; w < STEP_BATCHES * LSTM_BATCH; w++) {
+      inputs.push(...stream.slice(w * window, w * window + LSTM_SEQ));
+      targets.push(...stream.slice(w * window + 1, (w + 1) * window));
+    }
+    const x = tensor(inputs, [STEP_BATCHES * LSTM_BATCH, LSTM_SEQ], "int64");
+    const y = tensor(targets, [STEP_BATCHES * LSTM_BATCH, LSTM_SEQ], "int64");
+    // trainingSteps cuts batches along dim 0; the model flattens its scores, so each batch's targets are flattened too.
+    const result = trainingSteps(plan, x, y, LSTM_BATCH, (mem) => new LstmModel(mem), (target) => target.view([-1]));
+    return { ...result, info: { ...result.info, seq: LSTM_SEQ, hidden: LSTM_HIDDEN } };
   });
 }
 
@@ -264,7 +339,7 @@ function main(): void {
   run("op_add", (p) => opAdd(p, false));
   run("op_add_grad", (p) => opAdd(p, true));
 
-  const trainingWorkloads = ["ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch"];
+  const trainingWorkloads = ["ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch", "resnet_step_128"];
   if (trainingWorkloads.some((name) => plan(name) !== null)) {
     tidy(() => {
       const { x, y } = loadMnist(options.data);
@@ -273,8 +348,11 @@ function main(): void {
       for (const batch of [128, 512]) run(`cnn_step_${batch}`, (p) => trainingSteps(p, images, y, batch, (mem) => new MnistCnn(mem)));
       const epochSamples = options.quick ? QUICK_EPOCH_SAMPLES : images.shape[0];
       run("cnn_epoch", (p) => cnnEpoch(p, images.narrow(0, 0, epochSamples), y.narrow(0, 0, epochSamples)));
+      run("resnet_step_128", (p) => trainingSteps(p, images, y, RESNET_BATCH, (mem) => new MnistResNet(mem)));
     });
   }
+
+  run("lstm_step_32", lstmSteps);
 
   if (plan("cnn_inference") !== null || plan("cnn_inference_script") !== null) {
     tidy(() => {

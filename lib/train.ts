@@ -268,7 +268,9 @@ export function predictClasses(mem: Memory, model: Compute, x: Tensor, batchSize
       tidy(() => {
         const parts: Tensor[] = [];
         for (let start = 0; start < n; start += batchSize) {
-          parts.push(model.forward(mem, x.narrow(0, start, Math.min(batchSize, n - start))).argmax(-1));
+          // A scope per batch: each batch's activations go before the next, so
+          // memory holds one batch's worth whatever the dataset's size.
+          parts.push(tidy(() => model.forward(mem, x.narrow(0, start, Math.min(batchSize, n - start))).argmax(-1)));
         }
         return parts.length === 1 ? parts[0] : cat(parts);
       })

@@ -19,6 +19,8 @@ const WORKLOADS = [
   "cnn_epoch",
   "cnn_inference",
   "cnn_inference_script",
+  "resnet_step_128",
+  "lstm_step_32",
 ];
 // Workloads whose loss is deterministic (everything that has a loss).
 const WITH_LOSS = WORKLOADS.filter((w) => !w.startsWith("op_"));

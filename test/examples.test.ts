@@ -79,6 +79,45 @@ describe("the training examples", () => {
   }
 });
 
+describe("examples/resnet_fashion.ts", () => {
+  const dir = smallMnistDir();
+  // Without the times, what it prints depends on nothing but the seed.
+  const withoutTimes = (text: string) => text.replace(/ \(\d+ s\)/g, "").replace(/^Wall time: .*$/m, "");
+  // The ResNet keeps about 70 tensors alive for good (56 parameters, the
+  // BatchNorm buffers, data and results). A tensor leaked per step over these
+  // 48 steps would pass 100; nothing else must.
+  const leakGuard = { TORCHFFI_LEAK_WARN: "100" };
+
+  test("trains the residual CNN on a cut of Fashion-MNIST (--limit) and evaluates it in eval mode, under Deno and Bun", () => {
+    const flags = [dir, "--epochs", "3", "--decay", "1", "--batch", "32", "--limit", "500"];
+    const outputs: string[] = [];
+    for (const runtime of ["deno", "bun"] as const) {
+      const args = runtime === "deno" ? ["run", "-A", "examples/resnet_fashion.ts", ...flags] : ["examples/resnet_fashion.ts", ...flags];
+      const child = spawnSync(`node_modules/.bin/${runtime}`, args, {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, ...leakGuard },
+      });
+      expect(child.status, `${runtime} stderr:\n${child.stderr}`).toBe(0);
+      expect(child.stderr, `${runtime}: the leak guard or LibTorch spoke`).not.toMatch(TORCHFFI_LINE);
+      expect(child.stdout).toContain("500 training images, 3 epochs (the last 1 at lr/10), batch 32, width 16");
+      const losses = [...child.stdout.matchAll(/epoch \d: loss (\d\.\d{4})/g)].map((m) => Number(m[1]));
+      expect(losses).toHaveLength(3);
+      // Each epoch's mean loss below the one before (the last at lr/10), the first already under chance's ln 10.
+      expect(losses[0]).toBeLessThan(Math.log(10));
+      expect(losses[1]).toBeLessThan(losses[0]);
+      expect(losses[2]).toBeLessThan(losses[1]);
+      const accuracy = Number(child.stdout.match(/Test accuracy:\s+([\d.]+)/)?.[1]);
+      // 500 images, 3 epochs: well above chance (10%), far from the full run's 92%.
+      expect(accuracy).toBeGreaterThan(0.4);
+      expect(accuracy).toBeLessThan(0.92);
+      outputs.push(withoutTimes(child.stdout));
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+  });
+});
+
 describe("examples/pytorch_model.ts", () => {
   const dir = smallMnistDir();
   const models = mkdtempSync(join(tmpdir(), "torchffi-pytorch-model-"));

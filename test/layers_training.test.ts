@@ -131,6 +131,29 @@ describe("modes in training and evaluation", () => {
     });
   });
 
+  test("predictClasses frees each batch's activations before the next batch", () => {
+    using mem = new Memory();
+    const lin = new Linear(mem, 3, 4);
+    // Counts the live tensors as each batch starts; its forward makes intermediates.
+    const seen: number[] = [];
+    const model: Compute = {
+      forward: (m: Memory, input: Tensor) => {
+        seen.push(liveTensors());
+        return lin.forward(m, input).relu().mul(2).add(1);
+      },
+    };
+    tidy(() => {
+      const x = randn([40, 3]);
+      const before = liveTensors();
+      const predicted = predictClasses(mem, model, x, 4);
+      expect(predicted.shape).toEqual([40]);
+      expect(seen).toHaveLength(10);
+      // Only the earlier batches' small class vectors stay: one tensor a batch.
+      for (let b = 1; b < seen.length; b++) expect(seen[b] - seen[b - 1], `batch ${b}`).toBe(1);
+      expect(liveTensors()).toBe(before + 1);
+    });
+  });
+
   test("inEvalMode switches for the call and back", () => {
     using mem = new Memory();
     expect(inEvalMode(mem, () => mem.training)).toBe(false);

@@ -33,6 +33,12 @@ constexpr int64_t kStepBatches = 8;
 constexpr int64_t kEpochBatch = 128;
 constexpr int64_t kQuickEpochSamples = 3840;
 constexpr int64_t kInferenceBatch = 1000;
+constexpr int64_t kResNetBatch = 128;
+constexpr int64_t kLstmVocab = 64;
+constexpr int64_t kLstmEmbed = 32;
+constexpr int64_t kLstmHidden = 128;
+constexpr int64_t kLstmSeq = 32;
+constexpr int64_t kLstmBatch = 32;
 
 struct Plan {
   int64_t warmup, iterations, chunks;
@@ -53,6 +59,8 @@ const std::vector<std::pair<std::string, Plans>> kPlans = {
     {"cnn_epoch", {{0, 1, 1}, {0, 1, 1}}},
     {"cnn_inference", {{1, 5, 5}, {1, 2, 2}}},
     {"cnn_inference_script", {{1, 5, 5}, {1, 2, 2}}},
+    {"resnet_step_128", {{2, 30, 5}, {1, 4, 2}}},
+    {"lstm_step_32", {{5, 100, 5}, {2, 10, 2}}},
 };
 
 // The seed's feed-forward network: 784-128-10 with a ReLU.
@@ -84,6 +92,81 @@ struct CnnImpl : torch::nn::Module {
   }
 };
 TORCH_MODULE(Cnn);
+
+// torchvision's BasicBlock (lib/nn/residual.ts), built in the same order.
+struct BasicBlockImpl : torch::nn::Module {
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Sequential downsample{nullptr};
+  BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride) {
+    using torch::nn::Conv2dOptions;
+    conv1 = register_module("conv1", torch::nn::Conv2d(Conv2dOptions(inplanes, planes, 3).stride(stride).padding(1).bias(false)));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
+    conv2 = register_module("conv2", torch::nn::Conv2d(Conv2dOptions(planes, planes, 3).padding(1).bias(false)));
+    bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
+    if (stride != 1 || inplanes != planes) {
+      downsample = register_module("downsample", torch::nn::Sequential(
+                                                     torch::nn::Conv2d(Conv2dOptions(inplanes, planes, 1).stride(stride).bias(false)),
+                                                     torch::nn::BatchNorm2d(planes)));
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto o = torch::relu(bn1(conv1(x)));
+    o = bn2(conv2(o));
+    return torch::relu(o + (downsample ? downsample->forward(x) : x));
+  }
+};
+TORCH_MODULE(BasicBlock);
+
+// The small residual CNN (lib/nn/models.ts MnistResNet, width 16).
+struct ResNetImpl : torch::nn::Module {
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  BasicBlock layer1{nullptr}, layer2{nullptr}, layer3{nullptr};
+  torch::nn::Linear fc{nullptr};
+  explicit ResNetImpl(int64_t width = 16) {
+    conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, width, 3).padding(1).bias(false)));
+    bn1 = register_module("bn1", torch::nn::BatchNorm2d(width));
+    layer1 = register_module("layer1", BasicBlock(width, width, 1));
+    layer2 = register_module("layer2", BasicBlock(width, 2 * width, 2));
+    layer3 = register_module("layer3", BasicBlock(2 * width, 4 * width, 2));
+    fc = register_module("fc", torch::nn::Linear(4 * width, 10));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto o = torch::relu(bn1(conv1(x)));
+    o = layer3(layer2(layer1(o)));
+    return fc(o.mean({2, 3}));
+  }
+};
+TORCH_MODULE(ResNet);
+
+// Embedding -> LSTM (batch first) -> Linear: next-token scores [batch*seq, vocab].
+struct LstmModelImpl : torch::nn::Module {
+  torch::nn::Embedding emb{nullptr};
+  torch::nn::LSTM lstm{nullptr};
+  torch::nn::Linear fc{nullptr};
+  LstmModelImpl() {
+    emb = register_module("emb", torch::nn::Embedding(kLstmVocab, kLstmEmbed));
+    lstm = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(kLstmEmbed, kLstmHidden).batch_first(true)));
+    fc = register_module("fc", torch::nn::Linear(kLstmHidden, kLstmVocab));
+  }
+  torch::Tensor forward(const torch::Tensor& tokens) {
+    auto output = std::get<0>(lstm(emb(tokens)));
+    return fc(output).view({-1, kLstmVocab});
+  }
+};
+TORCH_MODULE(LstmModel);
+
+// The top bits of a 31-bit LCG (glibc's constants) from seed 1, mod 64, as in workloads.ts.
+std::vector<int64_t> lcg_tokens(int64_t count) {
+  std::vector<int64_t> tokens;
+  uint32_t state = 1;
+  for (int64_t i = 0; i < count; i++) {
+    state = (state * 1103515245u + 12345u) & 0x7fffffffu;
+    tokens.push_back((state >> 16) % kLstmVocab);
+  }
+  return tokens;
+}
 
 struct Result {
   Plan plan;
@@ -175,11 +258,12 @@ Result op_add(const Plan& plan, bool requires_grad) {
 
 // Forward, cross-entropy, backward, one Adam step, loss read back; batch i mod 8.
 template <typename Model>
-Result training_steps(const Plan& plan, const torch::Tensor& x, const torch::Tensor& y, int64_t batch) {
+Result training_steps(const Plan& plan, const torch::Tensor& x, const torch::Tensor& y, int64_t batch, bool flat_targets = false) {
   std::vector<torch::Tensor> xs, ys;
   for (int64_t k = 0; k < kStepBatches; k++) {
     xs.push_back(x.narrow(0, k * batch, batch));
-    ys.push_back(y.narrow(0, k * batch, batch));
+    auto yb = y.narrow(0, k * batch, batch);
+    ys.push_back(flat_targets ? yb.reshape({-1}) : yb);
   }
   torch::manual_seed(kSeed);
   Model model;
@@ -194,6 +278,19 @@ Result training_steps(const Plan& plan, const torch::Tensor& x, const torch::Ten
     loss = l.item<double>();
   });
   return {plan, samples, loss, {{"batch", double(batch)}, {"steps", double(plan.warmup + plan.iterations)}}};
+}
+
+// LSTM training steps: batch k of 8 holds 32 windows of 33 tokens (input, then targets shifted by one).
+Result lstm_steps(const Plan& plan) {
+  const int64_t window = kLstmSeq + 1, count = kStepBatches * kLstmBatch;
+  auto stream = lcg_tokens(count * window);
+  auto windows = torch::from_blob(stream.data(), {count, window}, torch::kInt64).clone();
+  auto x = windows.narrow(1, 0, kLstmSeq).contiguous();
+  auto y = windows.narrow(1, 1, kLstmSeq).contiguous();
+  auto r = training_steps<LstmModel>(plan, x, y, kLstmBatch, true);
+  r.info.emplace_back("seq", double(kLstmSeq));
+  r.info.emplace_back("hidden", double(kLstmHidden));
+  return r;
 }
 
 // One epoch with batch 128, shuffled with randperm: the loop train() runs.
@@ -354,7 +451,7 @@ int run_main(int argc, char** argv) {
   run("op_add", [](const Plan& p) { return op_add(p, false); });
   run("op_add_grad", [](const Plan& p) { return op_add(p, true); });
 
-  const std::vector<std::string> training = {"ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch"};
+  const std::vector<std::string> training = {"ffn_step_16", "ffn_step_64", "ffn_step_128", "cnn_step_128", "cnn_step_512", "cnn_epoch", "resnet_step_128"};
   if (std::any_of(training.begin(), training.end(), [&](const std::string& name) { return plan(name) != nullptr; })) {
     auto [x, y] = load_mnist(data, "train");
     auto images = x.view({-1, 1, 28, 28});
@@ -366,7 +463,9 @@ int run_main(int argc, char** argv) {
     }
     const int64_t n = quick ? kQuickEpochSamples : images.size(0);
     run("cnn_epoch", [&](const Plan& p) { return cnn_epoch(p, images.narrow(0, 0, n), y.narrow(0, 0, n)); });
+    run("resnet_step_128", [&](const Plan& p) { return training_steps<ResNet>(p, images, y, kResNetBatch); });
   }
+  run("lstm_step_32", [](const Plan& p) { return lstm_steps(p); });
   if (plan("cnn_inference") || plan("cnn_inference_script")) {
     auto [tx, ty] = load_mnist(data, "t10k");
     run("cnn_inference", [&](const Plan& p) { return cnn_inference(p, tx.view({-1, 1, 28, 28}), ty); });
