@@ -189,7 +189,13 @@ int32_t tf_job_start(tf_job job) {
   return guard_status([&] {
     Job state = deref_job(job);
     TORCH_CHECK(!state->started.exchange(true), "the job was already started");
-    std::thread([state] { state->run(); }).detach();
+    try {
+      std::thread([state] { state->run(); }).detach();
+    } catch (...) {
+      // No thread to be had: leave the job unstarted so the caller can run it itself.
+      state->started.store(false);
+      throw;
+    }
   });
 }
 
