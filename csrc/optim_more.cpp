@@ -76,25 +76,8 @@ int32_t tf_store_adamw(tf_store store, double lr, double beta1, double beta2, do
       slot.adam_steps += 1;
       // Decoupled weight decay: the parameter shrinks before the Adam step.
       slot.value.mul_(1 - lr * weight_decay);
-      const double step = static_cast<double>(slot.adam_steps);
-      const double bias_correction1 = 1 - std::pow(beta1, step);
-      const double bias_correction2 = 1 - std::pow(beta2, step);
-      const double step_size = lr / bias_correction1;
-      const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-      if (fused_kernels_available() && fusable(slot.value, slot.value) && fusable(grad, slot.value) &&
-          fusable(slot.exp_avg, slot.value) && fusable(slot.exp_avg_sq, slot.value)) {
-        // After the decay, the rest is Adam's step without its L2 term: the fused loop
-        // of optim_kernels.cpp, which matches these ops bit for bit, in one pass.
-        adam_update(slot.value.data_ptr<float>(), grad.data_ptr<float>(), slot.exp_avg.data_ptr<float>(),
-                    slot.exp_avg_sq.data_ptr<float>(), slot.value.numel(), static_cast<float>(beta1),
-                    static_cast<float>(1 - beta1), static_cast<float>(beta2), static_cast<float>(1 - beta2), 0.0f,
-                    static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps), static_cast<float>(-step_size));
-        return;
-      }
-      slot.exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-      slot.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-      auto denom = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
-      slot.value.addcdiv_(slot.exp_avg, denom, -step_size);
+      // After the decay, the rest is Adam's step without its L2 term.
+      adam_moments_step(slot, grad, lr, beta1, beta2, eps, 0.0);
     });
   });
 }

@@ -37,6 +37,29 @@ std::vector<at::Tensor> store_values(tf_store store) {
   return values;
 }
 
+void adam_moments_step(Slot& slot, const at::Tensor& raw_grad, double lr, double beta1, double beta2, double eps,
+                       double l2) {
+  const double step = static_cast<double>(slot.adam_steps);
+  const double bias_correction1 = 1 - std::pow(beta1, step);
+  const double bias_correction2 = 1 - std::pow(beta2, step);
+  const double step_size = lr / bias_correction1;
+  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+  if (fused_kernels_available() && fusable(slot.value, slot.value) && fusable(raw_grad, slot.value) &&
+      fusable(slot.exp_avg, slot.value) && fusable(slot.exp_avg_sq, slot.value)) {
+    adam_update(slot.value.data_ptr<float>(), raw_grad.data_ptr<float>(), slot.exp_avg.data_ptr<float>(),
+                slot.exp_avg_sq.data_ptr<float>(), slot.value.numel(), static_cast<float>(beta1),
+                static_cast<float>(1 - beta1), static_cast<float>(beta2), static_cast<float>(1 - beta2),
+                static_cast<float>(l2), static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps),
+                static_cast<float>(-step_size));
+    return;
+  }
+  at::Tensor grad = l2 != 0 ? raw_grad.add(slot.value, l2) : raw_grad;
+  slot.exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+  slot.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+  auto denom = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
+  slot.value.addcdiv_(slot.exp_avg, denom, -step_size);
+}
+
 }  // namespace torchffi
 
 extern "C" {
@@ -143,25 +166,7 @@ int32_t tf_store_adam(tf_store store, double lr, double beta1, double beta2, dou
         slot.exp_avg_sq = at::zeros_like(slot.value, at::MemoryFormat::Contiguous);
       }
       slot.adam_steps += 1;
-      const double step = static_cast<double>(slot.adam_steps);
-      const double bias_correction1 = 1 - std::pow(beta1, step);
-      const double bias_correction2 = 1 - std::pow(beta2, step);
-      const double step_size = lr / bias_correction1;
-      const double bias_correction2_sqrt = std::sqrt(bias_correction2);
-      if (fused_kernels_available() && fusable(slot.value, slot.value) && fusable(raw_grad, slot.value) &&
-          fusable(slot.exp_avg, slot.value) && fusable(slot.exp_avg_sq, slot.value)) {
-        adam_update(slot.value.data_ptr<float>(), raw_grad.data_ptr<float>(), slot.exp_avg.data_ptr<float>(),
-                    slot.exp_avg_sq.data_ptr<float>(), slot.value.numel(), static_cast<float>(beta1),
-                    static_cast<float>(1 - beta1), static_cast<float>(beta2), static_cast<float>(1 - beta2),
-                    static_cast<float>(weight_decay), static_cast<float>(bias_correction2_sqrt), static_cast<float>(eps),
-                    static_cast<float>(-step_size));
-        return;
-      }
-      at::Tensor grad = weight_decay != 0 ? raw_grad.add(slot.value, weight_decay) : raw_grad;
-      slot.exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-      slot.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-      auto denom = (slot.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
-      slot.value.addcdiv_(slot.exp_avg, denom, -step_size);
+      adam_moments_step(slot, raw_grad, lr, beta1, beta2, eps, weight_decay);
     });
   });
 }

@@ -66,6 +66,13 @@ inline void check_rate(double lr) {
   TORCH_CHECK(std::isfinite(lr) && lr > 0, "learning rate must be a positive number, got ", lr);
 }
 
+// Adam's update of one parameter once its step count has gone up: the bias
+// corrections, both moments and the step, in torch.optim.Adam's order (1.13),
+// through the fused float32 loop of optim_kernels.cpp where it applies. `l2`
+// is Adam's weight decay; AdamW decays the parameter itself first and passes 0.
+void adam_moments_step(Slot& slot, const at::Tensor& raw_grad, double lr, double beta1, double beta2, double eps,
+                       double l2);
+
 // The store's tensors (the same tensors, not copies: gradients and in-place
 // changes are shared), for entry points in other files that work on them all.
 std::vector<at::Tensor> store_values(tf_store store);
