@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { expect } from "vitest";
-import { type DType, liveTensors, type Tensor, tensor, TorchError } from "../mod.ts";
+import { type Compute, crossEntropy, type DType, liveTensors, type Memory, type Tensor, tensor, tidy, TorchError } from "../mod.ts";
 
 /** A tensor as the fixture scripts encode it: flat data, shape, dtype. */
 export interface EncodedTensor {
@@ -103,4 +103,25 @@ export function smallMnistDir(): string {
     }
   }
   return dir;
+}
+
+/** Asserts that a Memory holds exactly the named parameters and buffers of a fixture, with its values. */
+export function expectState(mem: Memory, want: Record<string, EncodedTensor>, rtol: number, atol: number): void {
+  const names = [...mem.namedParameters(), ...mem.namedBuffers()].map(([n]) => n);
+  expect([...names].sort()).toEqual(Object.keys(want).sort());
+  for (const name of names) expectTensor(mem.get(name), want[name], rtol, atol);
+}
+
+/** Runs `steps` Adam steps of cross-entropy on one fixture batch; returns the losses. */
+export function adamSteps(mem: Memory, model: Compute, x: EncodedTensor, y: EncodedTensor, lr: number, steps: number): number[] {
+  return tidy(() => {
+    const input = fromEncoded(x), target = fromEncoded(y);
+    return Array.from({ length: steps }, () =>
+      tidy(() => {
+        const loss = crossEntropy(target, model.forward(mem, input));
+        loss.backward();
+        mem.applyGradsAdam(lr);
+        return loss.item();
+      }));
+  });
 }

@@ -11,7 +11,6 @@ import {
   BatchNorm2d,
   type Compute,
   Conv2d,
-  crossEntropy,
   Dropout,
   Flatten,
   GELU,
@@ -33,7 +32,7 @@ import {
   train,
   zeros,
 } from "../mod.ts";
-import { type EncodedTensor, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
+import { adamSteps, type EncodedTensor, expectState, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
 
 interface Fixtures {
   dropout: { seed: number; p: number; out: EncodedTensor };
@@ -209,31 +208,16 @@ describe("layers without parameters", () => {
 describe("a BatchNorm model against PyTorch", () => {
   const f = fx.adam;
 
-  function checkState(mem: Memory, want: Record<string, EncodedTensor>, rtol: number, atol: number): void {
-    const names = [...mem.namedParameters(), ...mem.namedBuffers()].map(([n]) => n);
-    expect(names.sort()).toEqual(Object.keys(want).sort());
-    for (const name of names) expectTensor(mem.get(name), want[name], rtol, atol);
-  }
 
   test("Sequential(Linear, BatchNorm1d, ReLU, Dropout, Linear, Tanh): 4 Adam steps and the eval output equal torch.optim.Adam's", () => {
     using mem = new Memory();
     manualSeed(f.seed);
     const model = adamModel(mem);
-    checkState(mem, f.initial, 0, 0);
+    expectState(mem, f.initial, 0, 0);
     manualSeed(f.step_seed);
-    const losses = tidy(() => {
-      const x = fromEncoded(f.x), y = fromEncoded(f.y);
-      return f.losses.map(() =>
-        tidy(() => {
-          const loss = crossEntropy(y, model.forward(mem, x));
-          loss.backward();
-          mem.applyGradsAdam(f.lr);
-          return loss.item();
-        })
-      );
-    });
+    const losses = adamSteps(mem, model, f.x, f.y, f.lr, f.losses.length);
     losses.forEach((l, i) => expect(l).toBeCloseTo(f.losses[i], 5));
-    checkState(mem, f.final, 1e-4, 1e-5);
+    expectState(mem, f.final, 1e-4, 1e-5);
     mem.eval();
     tidy(() => expectTensor(model.forward(mem, fromEncoded(f.x)), f.eval_out, 1e-4, 1e-5));
   });
@@ -248,7 +232,7 @@ describe("a BatchNorm model against PyTorch", () => {
       train(mem, fromEncoded(f.x), fromEncoded(f.y), model, { epochs: f.losses.length, batchSize: 10, lr: f.lr, optimizer: "adam", shuffle: false })
     );
     history.forEach((l, i) => expect(l).toBeCloseTo(f.losses[i], 5));
-    checkState(mem, f.final, 1e-4, 1e-5);
+    expectState(mem, f.final, 1e-4, 1e-5);
     // Predictions use the running statistics (eval mode): PyTorch's eval output's classes.
     tidy(() => {
       const want = fromEncoded(f.eval_out).argmax(-1).toArray();

@@ -2,8 +2,8 @@
 // PyTorch: initial weights, three Adam steps, the eval-mode output
 // (fixtures: test/fixtures/make_norm_fixtures.py).
 import { expect, test } from "vitest";
-import { BasicBlock, crossEntropy, liveTensors, manualSeed, Memory, MnistResNet, predictClasses, randn, tidy } from "../mod.ts";
-import { type EncodedTensor, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
+import { BasicBlock, liveTensors, manualSeed, Memory, MnistResNet, predictClasses, randn, tidy } from "../mod.ts";
+import { adamSteps, type EncodedTensor, expectState, expectTensor, fromEncoded, readFixture } from "./helpers.ts";
 
 interface ResNetFixture {
   seed: number;
@@ -20,30 +20,15 @@ interface ResNetFixture {
 const f = readFixture<{ resnet: ResNetFixture }>("norm_layers.json").resnet;
 const liveAtStart = liveTensors();
 
-function checkState(mem: Memory, want: Record<string, EncodedTensor>, rtol: number, atol: number): void {
-  const names = [...mem.namedParameters(), ...mem.namedBuffers()].map(([n]) => n);
-  expect([...names].sort()).toEqual(Object.keys(want).sort());
-  for (const name of names) expectTensor(mem.get(name), want[name], rtol, atol);
-}
 
 test("MnistResNet: PyTorch's initial weights and names, three Adam steps, eval output", () => {
   using mem = new Memory();
   manualSeed(f.seed);
   const model = new MnistResNet(mem, f.width);
-  checkState(mem, f.initial, 0, 0);
-  const losses = tidy(() => {
-    const x = fromEncoded(f.x), y = fromEncoded(f.y);
-    return f.losses.map(() =>
-      tidy(() => {
-        const loss = crossEntropy(y, model.forward(mem, x));
-        loss.backward();
-        mem.applyGradsAdam(f.lr);
-        return loss.item();
-      })
-    );
-  });
+  expectState(mem, f.initial, 0, 0);
+  const losses = adamSteps(mem, model, f.x, f.y, f.lr, f.losses.length);
   losses.forEach((l, i) => expect(l).toBeCloseTo(f.losses[i], 5));
-  checkState(mem, f.final, 1e-4, 1e-5);
+  expectState(mem, f.final, 1e-4, 1e-5);
   mem.eval();
   tidy(() => expectTensor(model.forward(mem, fromEncoded(f.x)), f.eval_out, 1e-4, 1e-5));
   mem.train();
