@@ -19,6 +19,49 @@ using namespace torchffi::dist;
 
 namespace torchffi::dist {
 
+void collective_failed(const Group& group, const std::exception& e) {
+  const auto* error = dynamic_cast<const c10::Error*>(&e);
+  TORCH_CHECK(false, "rank ", group.rank, " of ", group.size, ": the collective failed (has another rank stopped or not called it?): ",
+              error != nullptr ? error->what_without_backtrace() : e.what());
+}
+
+void all_reduce(const Group& group, at::Tensor& flat, c10d::ReduceOp::RedOpType op) {
+  if (group.sync) {
+    try {
+      if (group.sync->all_reduce(flat, op)) return;
+    } catch (const std::exception& e) {
+      collective_failed(group, e);
+    }
+  }
+  std::vector<at::Tensor> tensors{flat};
+  c10d::AllreduceOptions options;
+  options.reduceOp = op;
+  wait(group, group.gloo->allreduce(tensors, options));
+}
+
+void broadcast(const Group& group, at::Tensor& flat, int root) {
+  if (group.sync) {
+    try {
+      if (group.sync->broadcast(flat, root)) return;
+    } catch (const std::exception& e) {
+      collective_failed(group, e);
+    }
+  }
+  std::vector<at::Tensor> tensors{flat};
+  c10d::BroadcastOptions options;
+  options.rootRank = root;
+  wait(group, group.gloo->broadcast(tensors, options));
+}
+
+void barrier(const Group& group) {
+  if (!group.sync) return wait(group, group.gloo->barrier());
+  try {
+    group.sync->barrier();
+  } catch (const std::exception& e) {
+    collective_failed(group, e);
+  }
+}
+
 void agree(const Group& g, const Signature& mine, const std::string& what) {
   if (!g.check) return;
   const int64_t n = static_cast<int64_t>(mine.size());
@@ -28,10 +71,7 @@ void agree(const Group& g, const Signature& mine, const std::string& what) {
     p[i] = mine[static_cast<size_t>(i)];
     p[n + i] = -mine[static_cast<size_t>(i)];
   }
-  std::vector<at::Tensor> tensors{both};
-  c10d::AllreduceOptions options;
-  options.reduceOp = c10d::ReduceOp::MAX;
-  wait(g, g.gloo->allreduce(tensors, options));
+  all_reduce(g, both, c10d::ReduceOp::MAX);
   for (int64_t i = 0; i < n; i++) {
     TORCH_CHECK(p[i] == -p[n + i], "rank ", g.rank, " of ", g.size, ": the ranks called different collectives or passed ", what,
                 " that differ in shape or dtype; nothing was exchanged");
@@ -112,7 +152,8 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string& addres
 // What torch.distributed's env:// rendezvous and init_process_group("gloo")
 // build. Each stage gets only what is left of the timeout, so that joining
 // fails within it however far it got.
-Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_t world_size, std::chrono::milliseconds timeout) {
+Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_t world_size, std::chrono::milliseconds timeout,
+                  bool check) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + timeout;
   const auto remaining = [&](const char* stage) {
@@ -136,7 +177,8 @@ Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_
   group->world_store = c10::make_intrusive<c10d::PrefixStore>("default_pg", tcp);
   // Collectives get the whole timeout; the rendezvous below only what is left.
   auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
-  gloo_options->devices.push_back(gloo_device(address));
+  const auto device = gloo_device(address);
+  gloo_options->devices.push_back(device);
   tcp->setTimeout(remaining("before Gloo's rendezvous"));
   // The first group's name is "0" in Python, and its keys live under that prefix.
   auto group_store = c10::make_intrusive<c10d::PrefixStore>("0", group->world_store);
@@ -145,6 +187,10 @@ Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_
   // Python ranks wait for rank 0 to publish the group's sequence number.
   tcp->setTimeout(remaining("agreeing on the group's sequence number"));
   group->gloo->setSequenceNumberForGroup();
+  if (check) {
+    tcp->setTimeout(remaining("connecting the ranks' synchronous channel"));
+    group->sync = std::make_unique<SyncContext>(group->world_store, rank, world_size, device, timeout);
+  }
   tcp->setTimeout(timeout);
   group->rank = rank;
   group->size = world_size;
@@ -169,7 +215,7 @@ tf_group tf_dist_init(const char* address, int32_t port, int32_t rank, int32_t w
     TORCH_CHECK(timeout_ms >= 1000, "the timeout must be at least 1000 ms, got ", timeout_ms, " ms");
     const std::chrono::milliseconds timeout(timeout_ms);
     try {
-      result = join_group(address, port, rank, world_size, timeout);
+      result = join_group(address, port, rank, world_size, timeout, check != 0);
       result->check = check != 0;
     } catch (const c10::Error& e) {
       TORCH_CHECK(false, "rank ", rank, " of ", world_size, " could not join the process group at ", address, ":", port,
@@ -193,22 +239,21 @@ tf_tensor tf_dist_all_reduce(tf_group group, tf_tensor t, int32_t op) {
     const at::Tensor& input = *input_borrow;
     TORCH_CHECK(input.device().is_cpu(), "process groups take CPU tensors");
     agree(g, tensor_signature(10 + op, input), "tensors");
-    c10d::AllreduceOptions options;
+    c10d::ReduceOp::RedOpType reduction = c10d::ReduceOp::SUM;
     switch (op) {
-      case 0: options.reduceOp = c10d::ReduceOp::SUM; break;
+      case 0: break;
       case 1:
         TORCH_CHECK(at::isFloatingType(input.scalar_type()), "a mean needs a floating-point tensor, got ", input.scalar_type());
-        options.reduceOp = c10d::ReduceOp::SUM;
         break;
-      case 2: options.reduceOp = c10d::ReduceOp::MAX; break;
-      case 3: options.reduceOp = c10d::ReduceOp::MIN; break;
+      case 2: reduction = c10d::ReduceOp::MAX; break;
+      case 3: reduction = c10d::ReduceOp::MIN; break;
       default: TORCH_CHECK(false, "unknown reduction code ", op);
     }
     at::NoGradGuard no_grad;
-    std::vector<at::Tensor> tensors{input.detach().clone(at::MemoryFormat::Contiguous)};
-    wait(g, g.gloo->allreduce(tensors, options));
-    if (op == 1) tensors[0].div_(g.size);
-    return tensors[0];
+    auto result = input.detach().clone(at::MemoryFormat::Contiguous);
+    all_reduce(g, result, reduction);
+    if (op == 1) result.div_(g.size);
+    return result;
   });
 }
 
@@ -221,18 +266,15 @@ int32_t tf_dist_broadcast(tf_group group, tf_tensor t, int32_t src) {
     TORCH_CHECK(target.device().is_cpu(), "process groups take CPU tensors");
     agree(g, tensor_signature(100 + src, target), "tensors");
     at::NoGradGuard no_grad;
-    std::vector<at::Tensor> tensors{target.detach().contiguous()};
-    c10d::BroadcastOptions options;
-    options.rootRank = src;
-    wait(g, g.gloo->broadcast(tensors, options));
-    if (!tensors[0].is_same(target)) target.detach().copy_(tensors[0]);
+    auto flat = target.detach().contiguous();
+    broadcast(g, flat, src);
+    if (!flat.is_same(target)) target.detach().copy_(flat);
   });
 }
 
 int32_t tf_dist_barrier(tf_group group) {
   return guard_status([&] {
-    auto& g = deref_group(group);
-    wait(g, g.gloo->barrier());
+    barrier(deref_group(group));
   });
 }
 

@@ -79,8 +79,7 @@ int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32
         auto extra = flat.narrow(0, total + static_cast<int64_t>(members.size()), n_values);
         extra.copy_(at::from_blob(values, {n_values}, at::kDouble));
       }
-      std::vector<at::Tensor> bucket{flat};
-      wait(g, g.gloo->allreduce(bucket));
+      all_reduce(g, flat, c10d::ReduceOp::SUM);
       flat.div_(g.size);
       const auto flags = flat.narrow(0, total, static_cast<int64_t>(members.size())).to(at::kDouble).contiguous();
       offset = 0;
@@ -104,10 +103,10 @@ int32_t tf_dist_average_gradients(tf_group group, const tf_tensor* params, int32
       }
     }
     if (buckets.empty() && n_values > 0) {
-      std::vector<at::Tensor> bucket{at::from_blob(values, {n_values}, at::kDouble).clone()};
-      wait(g, g.gloo->allreduce(bucket));
-      bucket[0].div_(g.size);
-      std::copy(bucket[0].data_ptr<double>(), bucket[0].data_ptr<double>() + n_values, values);
+      auto bucket = at::from_blob(values, {n_values}, at::kDouble).clone();
+      all_reduce(g, bucket, c10d::ReduceOp::SUM);
+      bucket.div_(g.size);
+      std::copy(bucket.data_ptr<double>(), bucket.data_ptr<double>() + n_values, values);
     }
   });
 }
@@ -122,14 +121,12 @@ int32_t tf_dist_broadcast_tensors(tf_group group, const tf_tensor* tensors, int3
     for (const auto& members : buckets_of(targets)) {
       std::vector<at::Tensor> parts;
       for (auto i : members) parts.push_back(targets[i].detach().reshape({-1}));
-      std::vector<at::Tensor> bucket{at::cat(parts)};
-      c10d::BroadcastOptions options;
-      options.rootRank = src;
-      wait(g, g.gloo->broadcast(bucket, options));
+      auto bucket = at::cat(parts);
+      broadcast(g, bucket, src);
       int64_t offset = 0;
       for (auto i : members) {
         const int64_t numel = targets[i].numel();
-        targets[i].detach().copy_(bucket[0].narrow(0, offset, numel).view(targets[i].sizes()));
+        targets[i].detach().copy_(bucket.narrow(0, offset, numel).view(targets[i].sizes()));
         offset += numel;
       }
     }

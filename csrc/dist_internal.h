@@ -1,6 +1,6 @@
-// dist_internal.h: what the two halves of the process-group code share
-// (dist.cpp: joining and single-tensor collectives; dist_buckets.cpp: whole
-// Memories). Not part of the ABI.
+// dist_internal.h: what the parts of the process-group code share (dist.cpp:
+// joining and single-tensor collectives; dist_buckets.cpp: whole Memories;
+// dist_sync.cpp: the synchronous Gloo context). Not part of the ABI.
 #pragma once
 
 #include "internal.h"
@@ -14,14 +14,34 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
 #include <array>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace torchffi::dist {
 
+// A Gloo context whose connections are read and written by the calling
+// thread (see dist_sync.cpp for why). Tensors are flat and contiguous and
+// change in place; false, with nothing sent, for a dtype it does not take.
+class SyncContext {
+ public:
+  SyncContext(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
+              const std::shared_ptr<::gloo::transport::Device>& device, std::chrono::milliseconds timeout);
+  bool all_reduce(at::Tensor& flat, c10d::ReduceOp::RedOpType op);
+  bool broadcast(at::Tensor& flat, int root);
+  void barrier();
+
+ private:
+  std::shared_ptr<::gloo::Context> context_;
+};
+
 struct Group {
   c10::intrusive_ptr<c10d::Store> world_store;  // the "default_pg" view of the TCPStore
   c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+  // Only in groups that check collectives, which Python ranks cannot join;
+  // when present every collective goes through it.
+  std::unique_ptr<SyncContext> sync;
   int rank = 0;
   int size = 0;
   bool check = true;  // agree on every collective's layout first (see agree)
@@ -32,17 +52,24 @@ inline Group& deref_group(tf_group group) {
   return *reinterpret_cast<Group*>(group);
 }
 
-// wait() rethrows whatever went wrong on Gloo's side; the usual cause is a
-// rank that stopped, which Gloo's own message does not say.
+// A collective's failure, rethrown saying what Gloo's own message does not:
+// the usual cause is a rank that stopped.
+[[noreturn]] void collective_failed(const Group& group, const std::exception& e);
+
+// Waits for work queued on ProcessGroupGloo's threads; rethrows its failure.
 inline void wait(const Group& group, const c10::intrusive_ptr<c10d::Work>& work) {
   try {
     work->wait();
   } catch (const std::exception& e) {
-    const auto* error = dynamic_cast<const c10::Error*>(&e);
-    TORCH_CHECK(false, "rank ", group.rank, " of ", group.size, ": the collective failed (has another rank stopped or not called it?): ",
-                error != nullptr ? error->what_without_backtrace() : e.what());
+    collective_failed(group, e);
   }
 }
+
+// The collectives, in place on a flat contiguous tensor, through the group's
+// synchronous context when it has one and ProcessGroupGloo otherwise.
+void all_reduce(const Group& group, at::Tensor& flat, c10d::ReduceOp::RedOpType op);
+void broadcast(const Group& group, at::Tensor& flat, int root);
+void barrier(const Group& group);
 
 // What a collective is, as four non-negative numbers every rank must share.
 using Signature = std::array<int64_t, 4>;
