@@ -7,6 +7,10 @@
  * Run: bun bench/run.ts [--quick] [--threads N] [--rounds N] [--out FILE]
  *                       [--only workload,...] [--impl bun,deno,pytorch,cpp]
  *
+ * The table ends with the data-parallel row (`--only ddp` for it alone): the
+ * seed's CNN as 2 processes × 1 thread at batch 64 against PyTorch DDP and one
+ * process at 128, run by bench/ddp.ts with the same rounds.
+ *
  * Every implementation gets the same thread count twice over: through its own
  * API (`setNumThreads`, `torch.set_num_threads`, `at::set_num_threads`) and as
  * OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, because at::set_num_threads (and so
@@ -46,6 +50,9 @@ const WORKLOADS: { key: string; label: (info: Record<string, number>) => string 
     label: (info) => `Embedding-LSTM(${info.hidden})-Linear train step, batch ${info.batch} × ${info.seq} tokens`,
   },
 ];
+
+/** The `--only` name of the data-parallel benchmark (bench/ddp.ts), which runs several processes a measurement. */
+const DATA_PARALLEL = "ddp";
 
 /** Final losses further apart than this (relative) are flagged. */
 const LOSS_TOLERANCE = 1e-4;
@@ -90,6 +97,8 @@ interface Options {
   out: string | null;
   only: string[] | null;
   impls: ImplKey[];
+  /** Whether to end with the data-parallel row (bench/ddp.ts). */
+  dataParallel: boolean;
 }
 
 function usage(message: string): never {
@@ -99,7 +108,7 @@ function usage(message: string): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, threads: 1, rounds: 0, out: null, only: null, impls: IMPLS.map((i) => i.key) };
+  const options: Options = { quick: false, threads: 1, rounds: 0, out: null, only: null, impls: IMPLS.map((i) => i.key), dataParallel: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i] ?? usage(`${arg} needs a value`);
@@ -118,8 +127,12 @@ function parseArgs(argv: string[]): Options {
     else usage(`unknown argument ${arg}`);
   }
   if (options.rounds === 0) options.rounds = options.quick ? 1 : 5;
-  for (const w of options.only ?? []) if (!WORKLOADS.some((x) => x.key === w)) usage(`unknown workload ${w}`);
+  for (const w of options.only ?? []) if (w !== DATA_PARALLEL && !WORKLOADS.some((x) => x.key === w)) usage(`unknown workload ${w}`);
   for (const k of options.impls) if (!IMPLS.some((x) => x.key === k)) usage(`unknown implementation ${k}`);
+  if (options.only) {
+    options.dataParallel = options.only.includes(DATA_PARALLEL);
+    options.only = options.only.filter((w) => w !== DATA_PARALLEL);
+  }
   return options;
 }
 
@@ -219,6 +232,22 @@ interface Collected {
   failures: string[];
 }
 
+/**
+ * Runs bench/ddp.ts (several processes a measurement, so not a workload of
+ * the runners above) with the same rounds and appends its table to `lines`;
+ * returns why it failed, if it did.
+ */
+function dataParallelRow(options: Options, lines: string[]): string | null {
+  const args = ["bench/ddp.ts", "--rounds", String(options.rounds), ...(options.quick ? ["--quick"] : [])];
+  const r = spawnSync(join(bin, "bun"), args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 30 * 60 * 1000 });
+  if (r.status !== 0) return `data-parallel benchmark (bench/ddp.ts) failed: exit status ${r.status ?? r.signal ?? r.error?.message}`;
+  lines.push("");
+  lines.push("### Data-parallel training: 2 processes × 1 thread against PyTorch DDP (Gloo, ranks started by hand) and one process");
+  lines.push("");
+  lines.push(r.stdout.trim());
+  return null;
+}
+
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
   const impls = IMPLS.filter((i) => options.impls.includes(i.key));
@@ -228,7 +257,7 @@ function main(): void {
   const collected = new Map<ImplKey, Collected>();
   for (const impl of impls) collected.set(impl.key, { samples: new Map(), losses: new Map(), first: null, failures: [] });
 
-  if (options.impls.includes("cpp")) {
+  if (workloads.length > 0 && options.impls.includes("cpp")) {
     const failure = buildCpp();
     if (failure) {
       console.error(`bench: C++ build failed; the C++ column is skipped\n${failure}`);
@@ -242,7 +271,7 @@ function main(): void {
     if (r.status !== 0) console.error(`bench: cannot write the scripted CNN (the row will fail):\n${r.stderr}`);
   }
 
-  for (let round = 0; round < options.rounds; round++) {
+  for (let round = 0; workloads.length > 0 && round < options.rounds; round++) {
     // Round-robin with a rotating start: each implementation runs first, second... in turn.
     const order = impls.map((_, i) => impls[(i + round) % impls.length]);
     for (const impl of order) {
@@ -302,8 +331,10 @@ function main(): void {
   lines.push("- Same data (Fashion-MNIST), same initial weights (manual seed 1, PyTorch's init), Adam lr 1e-3 everywhere; training steps cycle over the first 8 batches of the training set (the LSTM: over 8 batches of token windows from a seeded LCG, written out the same in every implementation).");
   lines.push("");
   const header = ["Workload", ...impls.map((i) => i.title), ...ratioColumns.map(([, , t]) => t)];
-  lines.push(`| ${header.join(" | ")} |`);
-  lines.push(`|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
+  if (workloads.length > 0) {
+    lines.push(`| ${header.join(" | ")} |`);
+    lines.push(`|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
+  }
   for (const w of workloads) {
     const cells = [w.label(infoOf(w.key))];
     for (const impl of impls) cells.push(fmtTime(medianOf(impl.key, w.key)));
@@ -360,6 +391,11 @@ function main(): void {
           "a real difference in the work (data, weights, settings) shows at the first steps too (`--quick` runs agree to ~1e-7).",
       );
     }
+  }
+
+  if (options.dataParallel) {
+    const failure = dataParallelRow(options, lines);
+    if (failure) problems.push(failure);
   }
 
   const failed = impls.filter((i) => collected.get(i.key)!.failures.length > 0);
