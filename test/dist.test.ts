@@ -193,4 +193,19 @@ describe(`process groups under ${runtime}`, () => {
       expect(result.failedAfter).toBeLessThan(timeout + 5000);
     }
   }, 60_000);
+
+  test("a rank alive but never calling the collective makes the others fail with a TorchError within the timeout", async () => {
+    const port = await freePort();
+    const timeout = 3000;
+    const finished = await Promise.all([0, 1].map((r) =>
+      run(tsCommand("test/fixtures/dist/die_rank.ts"), rankEnv(r, 2, port, { DIE_RANK: "1", DIE_HOW: "stall", TEST_TIMEOUT: String(timeout) }))
+    ));
+    expect(finished[1].status).toBe(0);
+    expect(finished[0].killed).toBe(false);
+    const result = lastJson<{ torchError: boolean; error: string; failedAfter: number }>(finished[0]);
+    expect(result.torchError, result.error).toBe(true);
+    expect(result.error).toMatch(/allReduceGradients: rank 0 of 2: the collective failed .*timeout/i);
+    expect(result.failedAfter).toBeGreaterThanOrEqual(timeout - 100);
+    expect(result.failedAfter).toBeLessThan(timeout + 2000);
+  }, 60_000);
 });
