@@ -36,8 +36,11 @@ export interface ProcessGroupOptions {
    * Before each collective, confirm in one small exchange that every rank
    * passes tensors of the same shapes and dtypes (default true). Gloo aborts
    * the process when they differ; with the check, every rank throws a
-   * `TorchError` instead. PyTorch ranks do not take part in this exchange:
-   * set it to false in a group shared with them.
+   * `TorchError` instead. Such groups also run their collectives on a
+   * synchronous Gloo context (no helper threads: several times faster on
+   * busy cores). PyTorch ranks take part in neither: set it to false in a
+   * group shared with them, and every collective goes through
+   * ProcessGroupGloo, as in PyTorch.
    */
   checkCollectives?: boolean;
 }
