@@ -312,9 +312,19 @@ export function inEvalMode<T>(mem: Memory, fn: () => T): T {
  */
 export function accuracy(target: Tensor, prediction: Tensor): number {
   if (!(target instanceof Tensor) || !(prediction instanceof Tensor)) throw new TorchError("accuracy", "expected (target, prediction) tensors");
+  // Broadcasting would count a match more than once (a fraction above 1), so the shapes must fit exactly.
+  const logits = prediction.ndim === target.ndim + 1;
+  const rows = logits ? prediction.shape.slice(0, -1) : prediction.shape;
+  if ((!logits && prediction.ndim !== target.ndim) || rows.some((d, i) => d !== target.shape[i])) {
+    throw new TorchError(
+      "accuracy",
+      `a prediction of shape [${prediction.shape.join(", ")}] does not fit a target of shape [${target.shape.join(", ")}]: ` +
+        "pass logits [N, C] or class indices [N] for a target [N]",
+    );
+  }
   return noGrad(() =>
     tidy(() => {
-      const predicted = prediction.ndim === target.ndim ? prediction : prediction.argmax(-1);
+      const predicted = logits ? prediction.argmax(-1) : prediction;
       if (predicted.numel === 0) throw new TorchError("accuracy", "there are no samples");
       return predicted.eq(target).sum().item() / predicted.numel;
     })

@@ -109,6 +109,20 @@ describe("train() matches the same loop in PyTorch", () => {
       expect(accuracy(tensor([0, 1, 0, 0], undefined, "int64"), logits)).toBe(0);
       logits.requiresGrad = true;
       expect(accuracy(tensor([1, 0, 2, 2], undefined, "int64"), logits.mul(2))).toBe(0.75);
+      expect(accuracy(tensor([1, 0, 2, 2], undefined, "int64"), tensor([1, 0, 2, 1], undefined, "int64"))).toBe(0.75);
+    });
+  });
+
+  test("accuracy refuses shapes that would broadcast (a fraction above 1) instead of counting", () => {
+    tidy(() => {
+      const target = tensor([1, 0, 2, 1], undefined, "int64");
+      const cases: [number[], string][] = [[[1], "[1]"], [[4, 3, 2], "[4, 3, 2]"], [[5, 3], "[5, 3]"], [[1, 3], "[1, 3]"], [[2, 2], "[2, 2]"]];
+      for (const [shape, shown] of cases) {
+        expect(() => accuracy(target, randn(shape)), shown).toThrow(
+          `accuracy: a prediction of shape ${shown} does not fit a target of shape [4]: pass logits [N, C] or class indices [N] for a target [N]`,
+        );
+      }
+      expect(() => accuracy(target.view([4, 1]), tensor([1, 0, 2, 1], undefined, "int64"))).toThrow(/shape \[4\] does not fit a target of shape \[4, 1\]/);
     });
   });
 
