@@ -1,5 +1,6 @@
 /**
- * The data-parallel benchmark (`npm run bench:ddp`): the seed's CNN with Adam,
+ * The data-parallel benchmark (the last table of `npm run bench`; alone:
+ * `npm run bench:ddp` or `npm run bench -- --only ddp`): the seed's CNN with Adam,
  * 128 samples a step, one thread per process, as one process at batch 128 and
  * as 2 ranks at 64 each (torchffi's process group; PyTorch's
  * DistributedDataParallel over Gloo, ranks started by hand as torchrun fails

@@ -189,7 +189,13 @@ Group* join_group(const std::string& address, int32_t port, int32_t rank, int32_
   group->gloo->setSequenceNumberForGroup();
   if (check) {
     tcp->setTimeout(remaining("connecting the ranks' synchronous channel"));
-    group->sync = std::make_unique<SyncContext>(group->world_store, rank, world_size, device, timeout);
+    try {
+      group->sync = std::make_unique<SyncContext>(group->world_store, rank, world_size, device, timeout);
+    } catch (const std::exception& e) {
+      const auto* error = dynamic_cast<const c10::Error*>(&e);
+      TORCH_CHECK(false, "not every rank opened torchffi's channel for checked collectives (is a PyTorch rank in the group? ",
+                  "then pass checkCollectives: false on the torchffi ranks): ", error != nullptr ? error->what_without_backtrace() : e.what());
+    }
   }
   tcp->setTimeout(timeout);
   group->rank = rank;

@@ -105,6 +105,27 @@ describe(`process groups under ${runtime}`, () => {
     }
   }, 60_000);
 
+  test("tensors of several hundred kilobytes (many pieces) all-reduce and broadcast exactly, float32, int64 and float64", async () => {
+    for (const world of [2, 3]) {
+      const port = await freePort();
+      const finished = await Promise.all(Array.from({ length: world }, (_, r) => run(tsCommand("test/fixtures/dist/large_rank.ts"), rankEnv(r, world, port))));
+      for (const f of finished) {
+        expect(f.status, f.stderr).toBe(0);
+        expect(lastJson(f)).toMatchObject({ sumError: 0, maxError: 0, countError: 0, broadcastError: 0, leaked: 0 });
+      }
+    }
+  }, 60_000);
+
+  test("a PyTorch rank in a group whose torchffi rank checks collectives: joining fails, saying to pass checkCollectives: false", async () => {
+    const port = await freePort();
+    const env = (r: number) => rankEnv(r, 2, port, { TEST_TIMEOUT: "3000" });
+    const [ours, python] = await Promise.all([run(tsCommand(COLLECTIVES, ["--basic"]), env(0)), run(["/usr/bin/python3", [PY_COLLECTIVES]], env(1))]);
+    expect(ours.killed).toBe(false);
+    expect(ours.status).not.toBe(0);
+    expect(ours.stderr).toMatch(/initProcessGroup: rank 0 of 2 could not join .*\(is a PyTorch rank in the group\? then pass checkCollectives: false/);
+    expect(python.killed).toBe(false);
+  }, 60_000);
+
   test("ranks passing tensors or Memories of different shapes all get a TorchError, not an abort", async () => {
     const port = await freePort();
     const finished = await Promise.all([0, 1, 2].map((r) => run(tsCommand("test/fixtures/dist/mismatch_rank.ts"), rankEnv(r, 3, port))));
