@@ -12,10 +12,10 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../lib/dist/launch.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const python = process.env.TORCHFFI_PYTHON || "/usr/bin/python3";
@@ -36,17 +36,6 @@ const SETUPS = [{ world: 1, batch: 128 }, { world: 2, batch: 64 }];
 interface Result {
   median_ms: number;
   loss: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function runProcess(impl: Impl, batch: number, env: Record<string, string>): Promise<string> {

@@ -25,14 +25,24 @@ void collective_failed(const Group& group, const std::exception& e) {
               error != nullptr ? error->what_without_backtrace() : e.what());
 }
 
-void all_reduce(const Group& group, at::Tensor& flat, c10d::ReduceOp::RedOpType op) {
-  if (group.sync) {
-    try {
-      if (group.sync->all_reduce(flat, op)) return;
-    } catch (const std::exception& e) {
-      collective_failed(group, e);
-    }
+namespace {
+
+// Runs `collective` on the group's synchronous context; false when the group
+// has none or the context does not take the tensor, for ProcessGroupGloo to do it.
+template <typename Collective>
+bool on_sync_context(const Group& group, Collective&& collective) {
+  if (!group.sync) return false;
+  try {
+    return collective(*group.sync);
+  } catch (const std::exception& e) {
+    collective_failed(group, e);
   }
+}
+
+}  // namespace
+
+void all_reduce(const Group& group, at::Tensor& flat, c10d::ReduceOp::RedOpType op) {
+  if (on_sync_context(group, [&](SyncContext& sync) { return sync.all_reduce(flat, op); })) return;
   std::vector<at::Tensor> tensors{flat};
   c10d::AllreduceOptions options;
   options.reduceOp = op;
@@ -40,13 +50,7 @@ void all_reduce(const Group& group, at::Tensor& flat, c10d::ReduceOp::RedOpType 
 }
 
 void broadcast(const Group& group, at::Tensor& flat, int root) {
-  if (group.sync) {
-    try {
-      if (group.sync->broadcast(flat, root)) return;
-    } catch (const std::exception& e) {
-      collective_failed(group, e);
-    }
-  }
+  if (on_sync_context(group, [&](SyncContext& sync) { return sync.broadcast(flat, root); })) return;
   std::vector<at::Tensor> tensors{flat};
   c10d::BroadcastOptions options;
   options.rootRank = root;
@@ -54,12 +58,11 @@ void broadcast(const Group& group, at::Tensor& flat, int root) {
 }
 
 void barrier(const Group& group) {
-  if (!group.sync) return wait(group, group.gloo->barrier());
-  try {
-    group.sync->barrier();
-  } catch (const std::exception& e) {
-    collective_failed(group, e);
-  }
+  const auto done = on_sync_context(group, [](SyncContext& sync) {
+    sync.barrier();
+    return true;
+  });
+  if (!done) wait(group, group.gloo->barrier());
 }
 
 void agree(const Group& g, const Signature& mine, const std::string& what) {

@@ -129,33 +129,30 @@ const gloo::ReductionFunction<T>* reduction(c10d::ReduceOp::RedOpType op) {
 }
 
 template <typename T>
-void all_reduce_pieces(const std::shared_ptr<gloo::Context>& context, at::Tensor& flat, c10d::ReduceOp::RedOpType op) {
-  const int64_t per_piece = std::max<int64_t>(1, kPieceBytes / static_cast<int64_t>(sizeof(T)));
-  T* data = flat.data_ptr<T>();
-  for (int64_t start = 0; start < flat.numel(); start += per_piece) {
-    std::vector<T*> pointers{data + start};
-    const auto count = static_cast<int>(std::min(per_piece, flat.numel() - start));
-    // Every rank must end with the same bits. The plain ring sums in a
-    // different order on each rank, which is the same result only for two
-    // (a + b == b + a); the chunked ring reduces each chunk once and passes
-    // the result on, at the price of more, smaller messages.
-    if (context->size == 2) {
-      gloo::AllreduceRing<T>(context, pointers, count, reduction<T>(op)).run();
-    } else {
-      gloo::AllreduceRingChunked<T>(context, pointers, count, reduction<T>(op)).run();
-    }
+struct Type {
+  using type = T;
+};
+
+// Calls fn(Type<T>{}) with the element type of the tensor, for the types this
+// context takes; false, calling nothing, for the others.
+template <typename Fn>
+bool with_element_type(at::ScalarType type, Fn&& fn) {
+  switch (type) {
+    case at::kFloat: fn(Type<float>{}); return true;
+    case at::kDouble: fn(Type<double>{}); return true;
+    case at::kLong: fn(Type<int64_t>{}); return true;
+    case at::kInt: fn(Type<int32_t>{}); return true;
+    default: return false;
   }
 }
 
-template <typename T>
-void broadcast_pieces(const std::shared_ptr<gloo::Context>& context, at::Tensor& flat, int root) {
+// Calls fn(start, count) for each piece of at most kPieceBytes of `flat`, in order.
+template <typename T, typename Fn>
+void in_pieces(at::Tensor& flat, Fn&& fn) {
+  TORCH_INTERNAL_ASSERT(flat.is_contiguous());
   const int64_t per_piece = std::max<int64_t>(1, kPieceBytes / static_cast<int64_t>(sizeof(T)));
   T* data = flat.data_ptr<T>();
-  for (int64_t start = 0; start < flat.numel(); start += per_piece) {
-    std::vector<T*> pointers{data + start};
-    const auto count = static_cast<size_t>(std::min(per_piece, flat.numel() - start));
-    gloo::BroadcastOneToAll<T>(context, pointers, count, root).run();
-  }
+  for (int64_t start = 0; start < flat.numel(); start += per_piece) fn(data + start, std::min(per_piece, flat.numel() - start));
 }
 
 }  // namespace
@@ -176,25 +173,31 @@ SyncContext::SyncContext(const c10::intrusive_ptr<c10d::Store>& store, int rank,
 }
 
 bool SyncContext::all_reduce(at::Tensor& flat, c10d::ReduceOp::RedOpType op) {
-  TORCH_INTERNAL_ASSERT(flat.is_contiguous());
-  switch (flat.scalar_type()) {
-    case at::kFloat: all_reduce_pieces<float>(context_, flat, op); return true;
-    case at::kDouble: all_reduce_pieces<double>(context_, flat, op); return true;
-    case at::kLong: all_reduce_pieces<int64_t>(context_, flat, op); return true;
-    case at::kInt: all_reduce_pieces<int32_t>(context_, flat, op); return true;
-    default: return false;
-  }
+  return with_element_type(flat.scalar_type(), [&](auto type) {
+    using T = typename decltype(type)::type;
+    in_pieces<T>(flat, [&](T* start, int64_t count) {
+      std::vector<T*> pointers{start};
+      // Every rank must end with the same bits. The plain ring sums in a
+      // different order on each rank, which is the same result only for two
+      // (a + b == b + a); the chunked ring reduces each chunk once and passes
+      // the result on, at the price of more, smaller messages.
+      if (context_->size == 2) {
+        gloo::AllreduceRing<T>(context_, pointers, static_cast<int>(count), reduction<T>(op)).run();
+      } else {
+        gloo::AllreduceRingChunked<T>(context_, pointers, static_cast<int>(count), reduction<T>(op)).run();
+      }
+    });
+  });
 }
 
 bool SyncContext::broadcast(at::Tensor& flat, int root) {
-  TORCH_INTERNAL_ASSERT(flat.is_contiguous());
-  switch (flat.scalar_type()) {
-    case at::kFloat: broadcast_pieces<float>(context_, flat, root); return true;
-    case at::kDouble: broadcast_pieces<double>(context_, flat, root); return true;
-    case at::kLong: broadcast_pieces<int64_t>(context_, flat, root); return true;
-    case at::kInt: broadcast_pieces<int32_t>(context_, flat, root); return true;
-    default: return false;
-  }
+  return with_element_type(flat.scalar_type(), [&](auto type) {
+    using T = typename decltype(type)::type;
+    in_pieces<T>(flat, [&](T* start, int64_t count) {
+      std::vector<T*> pointers{start};
+      gloo::BroadcastOneToAll<T>(context_, pointers, static_cast<size_t>(count), root).run();
+    });
+  });
 }
 
 void SyncContext::barrier() { gloo::BarrierAllToAll(context_).run(); }

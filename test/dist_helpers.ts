@@ -2,7 +2,6 @@
 // child processes of the runtime running the test (or /usr/bin/python3), each
 // killed if it outlives its deadline so a bug never hangs the suite.
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -10,17 +9,8 @@ import { fileURLToPath } from "node:url";
 export const root = fileURLToPath(new URL("..", import.meta.url));
 export const runtime: "deno" | "bun" = "Deno" in globalThis ? "deno" : "bun";
 
-/** A port nobody listens on right now (the kernel's choice, so parallel runs do not collide). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+/** A port nobody listens on right now (the launcher's own helper). */
+export { freePort } from "../lib/dist/launch.ts";
 
 /** The command that runs a TypeScript file with this test's runtime (or another). */
 export function tsCommand(script: string, args: string[] = [], which = runtime): [string, string[]] {

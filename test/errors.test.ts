@@ -3,22 +3,14 @@
 // process goes on.
 import { describe, expect, test } from "vitest";
 import { cat, type DType, full, liveTensors, ones, stack, Tensor, tensor, tidy, TorchError, zeros } from "../mod.ts";
+import { torchErrorFrom } from "./helpers.ts";
 
 /**
  * Runs `fn`, which must throw a TorchError for `op` whose message matches every
  * pattern, and checks that the failed call left no native handle behind.
  */
 function expectTorchError(fn: () => unknown, op: string, ...patterns: (string | RegExp)[]): TorchError {
-  const before = liveTensors();
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(liveTensors(), "the failed call leaked a handle").toBe(before);
-  expect(caught, "expected a TorchError, nothing was thrown").toBeInstanceOf(TorchError);
-  const error = caught as TorchError;
+  const error = torchErrorFrom(fn);
   expect(error).toBeInstanceOf(Error);
   expect(error.name).toBe("TorchError");
   expect(error.op).toBe(op);
