@@ -125,17 +125,8 @@ int32_t tf_store_restore_rmsprop_state(tf_store store, int64_t id, tf_tensor squ
   return guard_status([&] {
     auto& slot = deref_store(store).at(id);
     // Check everything before changing anything.
-    auto copy = [&](tf_tensor t, const char* name) -> at::Tensor {
-      if (t == nullptr) return at::Tensor();
-      const auto source_borrow = deref(t);
-      const at::Tensor& source = *source_borrow;
-      TORCH_CHECK(source.sizes() == slot.value.sizes() && source.scalar_type() == slot.value.scalar_type(), name, " of tensor ",
-                  id, " must have shape ", slot.value.sizes(), " and dtype ", slot.value.scalar_type(), ", got ", source.sizes(),
-                  " and ", source.scalar_type());
-      return source.detach().clone();
-    };
-    auto new_square_avg = copy(square_avg, "RMSprop's square average");
-    auto new_grad_avg = copy(grad_avg, "RMSprop's gradient average");
+    auto new_square_avg = restored_state(slot, id, square_avg, "RMSprop's square average");
+    auto new_grad_avg = restored_state(slot, id, grad_avg, "RMSprop's gradient average");
     slot.square_avg = new_square_avg;
     slot.grad_avg = new_grad_avg;
   });

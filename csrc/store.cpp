@@ -31,6 +31,16 @@ at::Tensor& state_of(Slot& slot, int32_t kind) {
 
 namespace torchffi {
 
+at::Tensor restored_state(const Slot& slot, int64_t id, tf_tensor t, const char* name) {
+  if (t == nullptr) return at::Tensor();
+  const auto source_borrow = deref(t);
+  const at::Tensor& source = *source_borrow;
+  TORCH_CHECK(source.sizes() == slot.value.sizes() && source.scalar_type() == slot.value.scalar_type(), name, " of tensor ", id,
+              " must have shape ", slot.value.sizes(), " and dtype ", slot.value.scalar_type(), ", got ", source.sizes(), " and ",
+              source.scalar_type());
+  return source.detach().clone();
+}
+
 std::vector<at::Tensor> store_values(tf_store store) {
   std::vector<at::Tensor> values;
   for (const auto& slot : deref_store(store).slots) values.push_back(slot.value);
@@ -198,18 +208,9 @@ int32_t tf_store_restore_state(tf_store store, int64_t id, tf_tensor momentum, t
     TORCH_CHECK(adam_steps >= 0, "Adam's step count must be non-negative, got ", adam_steps);
     TORCH_CHECK((exp_avg == nullptr) == (exp_avg_sq == nullptr), "Adam's two moments must be restored together");
     // Check everything before changing anything.
-    auto copy = [&](tf_tensor t, const char* name) -> at::Tensor {
-      if (t == nullptr) return at::Tensor();
-      const auto source_borrow = deref(t);
-    const at::Tensor& source = *source_borrow;
-      TORCH_CHECK(source.sizes() == slot.value.sizes() && source.scalar_type() == slot.value.scalar_type(), name, " of tensor ",
-                  id, " must have shape ", slot.value.sizes(), " and dtype ", slot.value.scalar_type(), ", got ", source.sizes(),
-                  " and ", source.scalar_type());
-      return source.detach().clone();
-    };
-    auto new_momentum = copy(momentum, "the momentum buffer");
-    auto new_exp_avg = copy(exp_avg, "Adam's first moment");
-    auto new_exp_avg_sq = copy(exp_avg_sq, "Adam's second moment");
+    auto new_momentum = restored_state(slot, id, momentum, "the momentum buffer");
+    auto new_exp_avg = restored_state(slot, id, exp_avg, "Adam's first moment");
+    auto new_exp_avg_sq = restored_state(slot, id, exp_avg_sq, "Adam's second moment");
     slot.momentum_buffer = new_momentum;
     slot.exp_avg = new_exp_avg;
     slot.exp_avg_sq = new_exp_avg_sq;

@@ -75,6 +75,12 @@ void adam_moments_step(Slot& slot, const at::Tensor& raw_grad, double lr, double
 
 // The store's tensors (the same tensors, not copies: gradients and in-place
 // changes are shared), for entry points in other files that work on them all.
+// A copy of the optimizer state `t` (undefined when t is null) for slot `id`,
+// after checking it has the parameter's shape and dtype; `name` says which
+// state it is. Restores copy every tensor first and assign after, so a refused
+// one changes nothing.
+at::Tensor restored_state(const Slot& slot, int64_t id, tf_tensor t, const char* name);
+
 std::vector<at::Tensor> store_values(tf_store store);
 
 }  // namespace torchffi
